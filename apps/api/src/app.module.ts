@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import {
+  AuthGuard,
+  AuthModule,
+  ConfigModule,
+  DatabaseModule,
+  HealthModule,
+  ProblemFilter,
+  RedisModule,
+  RuntimeConfig,
+  ThrottlingModule,
+  UserThrottlerGuard,
+} from '@maas/core';
+import { MemesModule } from '@maas/memes';
+import { TokensModule } from '@maas/tokens';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RuntimeConfig): DynamicModule {
+    const redis = config.redisUrl !== undefined;
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        ...(config.redisUrl ? [RedisModule.forRoot({ ...config, redisUrl: config.redisUrl })] : []),
+        AuthModule,
+        ThrottlingModule.forRoot({ perMinute: config.rateLimitPerMinute, redis }),
+        HealthModule,
+        TokensModule.forRoot({ redis }),
+        MemesModule,
+      ],
+      providers: [
+        // Order matters: the rate limit is per user, so the caller must be known first.
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: UserThrottlerGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { AppConfig, migrate, RuntimeConfig, startEmbeddedPostgres } from '@maas/core';
+
+/**
+ * Everything that must exist before the app starts: a JWT secret, a database, its schema.
+ * Outside production the defaults need nothing installed: a secret is generated and kept in
+ * DATA_DIR, and without DATABASE_URL an embedded PostgreSQL is started there.
+ */
+export async function prepareRuntime(config: AppConfig, logger = new Logger('Bootstrap')): Promise<RuntimeConfig> {
+  const jwtSecret = config.jwtSecret ?? developmentSecret(config.dataDir, logger);
+  const databaseUrl =
+    config.databaseUrl ?? (await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort)).url;
+  const runtime = { ...config, jwtSecret, databaseUrl };
+  await migrate(runtime);
+  return runtime;
+}
+
+function developmentSecret(dataDir: string, logger: Logger): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  logger.warn(`JWT_SECRET is not set: generated one for development in ${file}`);
+  return secret;
+}

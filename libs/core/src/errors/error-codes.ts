@@ -1,0 +1,23 @@
+/**
+ * The stable error codes of the API, with their HTTP status and the user-facing title.
+ * This is the one catalogue of messages: services throw codes, the problem filter renders them.
+ */
+export const ERRORS = {
+  invalid_request: { status: 400, title: 'The request is invalid.' },
+  unauthorized: { status: 401, title: 'A valid bearer token is required.' },
+  insufficient_tokens: { status: 402, title: 'Not enough tokens for this meme. Buy more tokens to continue.' },
+  forbidden: { status: 403, title: 'You are not allowed to do this.' },
+  not_found: { status: 404, title: 'There is nothing at this address.' },
+  account_not_found: { status: 404, title: 'No account exists for this user: it has never been credited with tokens.' },
+  purchase_reference_conflict: {
+    status: 409,
+    title: 'This purchase reference was already used for a different purchase.',
+  },
+  payload_too_large: { status: 413, title: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, title: 'The request body must be application/json.' },
+  rate_limited: { status: 429, title: 'Too many requests. Slow down and retry later.' },
+  internal_error: { status: 500, title: 'Something went wrong on our side. Quote the request id if you contact support.' },
+  service_unavailable: { status: 503, title: 'The service is temporarily unavailable. Retry shortly.' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;

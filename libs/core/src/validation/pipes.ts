@@ -1,0 +1,39 @@
+import { Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { USER_ID_PATTERN } from '../auth/principal';
+import { AppError, FieldProblem } from '../errors/app-error';
+
+/**
+ * class-validator for request bodies (admin routes, off the hot path): unknown fields are
+ * refused, and every problem is reported per field.
+ */
+@Injectable()
+export class BodyValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      validateCustomDecorators: false,
+      exceptionFactory: (errors) => AppError.invalid(flatten(errors)),
+    });
+  }
+}
+
+function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
+  return errors.flatMap((error) => {
+    const field = `${prefix}${error.property}`;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...flatten(error.children ?? [], `${field}.`)];
+  });
+}
+
+/** A `:userId` path parameter: the same alphabet and length as a token's `sub`. */
+@Injectable()
+export class UserIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!USER_ID_PATTERN.test(value)) {
+      throw AppError.invalid([{ field: 'userId', message: 'must be 1-64 characters of A-Z a-z 0-9 . _ : @ -' }]);
+    }
+    return value;
+  }
+}

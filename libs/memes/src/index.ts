@@ -1,0 +1,6 @@
+export * from './caption';
+export * from './meme-generator';
+export * from './meme-query';
+export * from './memes.module';
+export * from './memes.service';
+export * from './places';

@@ -1,0 +1,39 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { AppError, Caller, Principal } from '@maas/core';
+import { MAX_QUERY_LENGTH, MEME_FORMATS, parseMemeQuery } from './meme-query';
+import { Meme, MemesService } from './memes.service';
+
+export const TOKENS_REMAINING_HEADER = 'Tokens-Remaining';
+
+@ApiTags('memes')
+@ApiBearerAuth()
+@Controller('memes')
+export class MemesController {
+  constructor(private readonly memes: MemesService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Get a meme (spends tokens)',
+    description: `Costs per format come from configuration (text: MEME_COST_TEXT, default 1). The remaining balance is in the body (\`remaining\`) and the \`${TOKENS_REMAINING_HEADER}\` header. Bad input is never charged.`,
+  })
+  @ApiQuery({ name: 'lat', example: '48.8566', description: 'Latitude, a plain decimal from -90 to 90' })
+  @ApiQuery({ name: 'lon', example: '2.3522', description: 'Longitude, a plain decimal from -180 to 180' })
+  @ApiQuery({ name: 'query', example: 'deploy on Friday', description: `1-${MAX_QUERY_LENGTH} characters, no control characters` })
+  @ApiQuery({ name: 'format', required: false, enum: MEME_FORMATS, description: 'Default: text' })
+  @ApiOkResponse({ description: 'The meme, with the caller\'s remaining balance.' })
+  @ApiResponse({ status: 402, description: 'insufficient_tokens: body has `balance` and `cost`.' })
+  @ApiResponse({ status: 404, description: 'account_not_found: the caller has never been credited.' })
+  async get(
+    @Caller() caller: Principal,
+    @Query() raw: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Meme> {
+    const parsed = parseMemeQuery(raw);
+    if (!parsed.ok) throw AppError.invalid(parsed.errors);
+    const meme = await this.memes.create(caller.userId, parsed.value);
+    reply.header(TOKENS_REMAINING_HEADER, meme.remaining);
+    return meme;
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { MemeGenerator, TextMemeGenerator } from './meme-generator';
+import { MemesController } from './memes.controller';
+import { MemesService } from './memes.service';
+import { PlaceFinder } from './places';
+
+/** Needs TokensModule (the ledger) imported beside it. */
+@Module({
+  controllers: [MemesController],
+  providers: [MemesService, { provide: PlaceFinder, useFactory: () => new PlaceFinder() }, { provide: MemeGenerator, useClass: TextMemeGenerator }],
+})
+export class MemesModule {}

@@ -1,0 +1,4 @@
+export * from './balance';
+export * from './ledger.port';
+export * from './tokens.module';
+export * from './tokens.service';

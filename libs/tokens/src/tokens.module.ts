@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountEntity } from './account.entity';
+import { AdminTokensController } from './admin-tokens.controller';
+import { TokenLedger } from './ledger.port';
+import { PostgresLedger } from './postgres.ledger';
+import { PurchaseBook } from './purchase-book';
+import { PurchaseEntity } from './purchase.entity';
+import { RedisLedger } from './redis.ledger';
+import { TokensController } from './tokens.controller';
+import { TokensService } from './tokens.service';
+
+@Module({})
+export class TokensModule {
+  /** `redis`: live balances in Redis (REDIS_URL set); otherwise in PostgreSQL. Global: memes charge through it. */
+  static forRoot({ redis }: { redis: boolean }): DynamicModule {
+    return {
+      module: TokensModule,
+      imports: [TypeOrmModule.forFeature([AccountEntity, PurchaseEntity])],
+      controllers: [TokensController, AdminTokensController],
+      providers: [PurchaseBook, TokensService, { provide: TokenLedger, useClass: redis ? RedisLedger : PostgresLedger }],
+      exports: [TokensService, TokenLedger],
+      global: true,
+    };
+  }
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1795802918409 } from './1795802918409-InitialSchema';
+
+/** Every migration, oldest first. Add new ones here after generating and reviewing them. */
+export const MIGRATIONS = [InitialSchema1795802918409];
