@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { AppError, InjectRedis, LuaScript, RedisClient } from '@maas/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppError, InjectRedis, LuaScript, RedisClient, RuntimeConfig } from '@maas/core';
 import { Balance, balanceOf } from './balance';
 import { ChargeOutcome, TokenLedger } from './ledger.port';
 import { PurchaseBook } from './purchase-book';
@@ -7,6 +7,7 @@ import {
   accountKey,
   CHARGE_SCRIPT,
   CHARGED,
+  EXPIRED,
   INSUFFICIENT,
   MISSING,
   REFUND_SCRIPT,
@@ -26,20 +27,26 @@ export class RedisLedger extends TokenLedger {
   constructor(
     @InjectRedis() private readonly redis: RedisClient,
     private readonly book: PurchaseBook,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {
     super();
   }
 
   async charge(userId: string, cost: number): Promise<ChargeOutcome> {
-    const key = accountKey(userId);
-    let [status, remaining] = await this.call(() => charge.run(this.redis, [key], [cost]));
+    let [status, remaining] = await this.chargeOnce(userId, cost);
     if (status === MISSING) {
       if (!(await this.hydrate(userId))) return { kind: 'no_account' };
-      [status, remaining] = await this.call(() => charge.run(this.redis, [key], [cost]));
+      [status, remaining] = await this.chargeOnce(userId, cost);
     }
     if (status === CHARGED) return { kind: 'charged', remaining };
     if (status === INSUFFICIENT) return { kind: 'insufficient', remaining };
+    if (status === EXPIRED) throw AppError.unavailable('The token ledger is too slow to answer.');
     throw new Error(`Unexpected charge status ${status} for ${userId}`);
+  }
+
+  private chargeOnce(userId: string, cost: number): Promise<[number, number]> {
+    const deadline = Date.now() + this.config.redisCommandTimeoutMs;
+    return this.call(() => charge.run(this.redis, [accountKey(userId)], [cost, deadline]));
   }
 
   async refund(userId: string, cost: number): Promise<void> {

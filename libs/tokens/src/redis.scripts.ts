@@ -10,9 +10,18 @@ export const accountKey = (userId: string): string => `{u:${userId}}`;
 export const CHARGED = 1;
 export const INSUFFICIENT = 0;
 export const MISSING = -1;
+export const EXPIRED = -2;
 
-/** KEYS[1] account; ARGV[1] cost. Check and charge in one atomic step. */
+/**
+ * KEYS[1] account; ARGV[1] cost; ARGV[2] deadline (Unix ms). Check and charge in one atomic step.
+ * The deadline is when the caller stops waiting for the answer: a charge that reaches Redis
+ * later (Redis was frozen, the command sat in a socket buffer) would pay for a meme the caller
+ * already gave up on, so it is refused instead. This relies on the app's and Redis' clocks
+ * agreeing to well within the command timeout (NTP).
+ */
 export const CHARGE_SCRIPT = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[2]) then return {-2, 0} end
 local v = redis.call('HMGET', KEYS[1], 'p', 'u')
 if not v[1] then return {-1, 0} end
 local remaining = tonumber(v[1]) - tonumber(v[2] or '0')

@@ -1,7 +1,8 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/auth.decorators';
+import { AppError } from '../errors/app-error';
 import { RedisClient } from '../redis/lua-script';
 import { REDIS } from '../redis/redis.module';
 
@@ -29,11 +30,17 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness probe (PostgreSQL and Redis)' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.postgres.pingCheck('postgres', { timeout: PROBE_TIMEOUT_MS }),
-      ...(this.redis ? [() => this.pingRedis(this.redis as RedisClient)] : []),
-    ]);
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.postgres.pingCheck('postgres', { timeout: PROBE_TIMEOUT_MS }),
+        ...(this.redis ? [() => this.pingRedis(this.redis as RedisClient)] : []),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // Same problem+json as every error, with Terminus' per-dependency result attached.
+      throw new AppError('service_unavailable', 'A dependency is down.', { checks: error.getResponse() }, { 'Retry-After': '1' });
+    }
   }
 
   private async pingRedis(redis: RedisClient) {

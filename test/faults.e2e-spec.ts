@@ -1,0 +1,62 @@
+import { memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
+import { RedisServerProcess } from './setup/redis-server';
+
+const PORT = 6390 + Number(process.env.JEST_WORKER_ID ?? 0);
+
+describe('a frozen or dead Redis', () => {
+  if (process.env.MAAS_TEST_REDIS_SKIP) {
+    it.todo(`skipped: ${process.env.MAAS_TEST_REDIS_SKIP}`);
+    return;
+  }
+  const server = new RedisServerProcess(PORT);
+  let api: TestApi;
+
+  beforeAll(async () => {
+    await server.start();
+    api = await TestApi.start(testConfig('redis', { REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: '200' }));
+  });
+  afterAll(async () => {
+    await api?.close();
+    await server.stop();
+  });
+
+  it('answers 503 with Retry-After within the bound instead of an uncounted meme, then recovers', async () => {
+    const user = uniqueUser('frozen');
+    await api.credit(user, 10);
+    const token = api.token(user);
+    expect((await api.get(memePath(), token)).status).toBe(200);
+
+    server.pause();
+    try {
+      const started = performance.now();
+      const responses = await Promise.all(Array.from({ length: 20 }, () => api.get(memePath(), token)));
+      const elapsed = performance.now() - started;
+      for (const response of responses) {
+        expect(response.status).toBe(503);
+        expect(response.headers.get('retry-after')).toBe('1');
+        expect(await response.json()).toMatchObject({ code: 'service_unavailable' });
+      }
+      // A generous bound (command timeout 200 ms): the point is "no hang", not a benchmark.
+      expect(elapsed).toBeLessThan(2000);
+      const ready = await api.get('/health/ready');
+      expect(ready.status).toBe(503);
+      expect((await api.get('/health/live')).status).toBe(200);
+    } finally {
+      server.resume();
+    }
+
+    // The frozen server still runs the 20 charges queued in its socket when it wakes up. They
+    // arrive after their deadline and are refused, so exactly one meme has been paid for.
+    await waitFor(async () => (await api.get('/health/ready')).status === 200);
+    expect(await api.balance(user)).toMatchObject({ used: 1, remaining: 9 });
+    expect((await api.get(memePath(), token)).status).toBe(200);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
