@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { ledgerModes, memePath, TEST_SECRET, TestApi, testConfig, uniqueUser } from './setup/test-app';
+import { json, ledgerModes, memePath, TEST_SECRET, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 function base64url(value: object | string): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -34,7 +34,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       const response = await api.get(memePath('deploy on Friday', '48.8566', '2.3522'), api.token(user));
       expect(response.status).toBe(200);
       expect(response.headers.get('tokens-remaining')).toBe('2');
-      const body = await response.json();
+      const body = await json(response);
       expect(body).toMatchObject({
         format: 'text',
         userId: user,
@@ -53,7 +53,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
 
     it('gives every meme its own id', async () => {
       const user = await fundedUser(2);
-      const ids = await Promise.all([1, 2].map(async () => (await (await api.get(memePath(), api.token(user))).json()).id));
+      const ids = await Promise.all([1, 2].map(async () => (await json(await api.get(memePath(), api.token(user)))).id));
       expect(new Set(ids).size).toBe(2);
     });
 
@@ -63,14 +63,14 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       const refused = await api.get(memePath(), api.token(user));
       expect(refused.status).toBe(402);
       expect(refused.headers.get('content-type')).toContain('application/problem+json');
-      expect(await refused.json()).toMatchObject({ status: 402, code: 'insufficient_tokens', balance: 0, cost: 1 });
+      expect(await json(refused)).toMatchObject({ status: 402, code: 'insufficient_tokens', balance: 0, cost: 1 });
       expect(await api.balance(user)).toMatchObject({ purchased: 1, used: 1, remaining: 0 });
     });
 
     it('answers 404 account_not_found to a caller who was never credited', async () => {
       const response = await api.get(memePath(), api.token(uniqueUser('stranger')));
       expect(response.status).toBe(404);
-      expect(await response.json()).toMatchObject({ code: 'account_not_found' });
+      expect(await json(response)).toMatchObject({ code: 'account_not_found' });
     });
 
     const badQueries: [string, string][] = [
@@ -97,7 +97,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       const user = await fundedUser(5);
       const response = await api.get(path, api.token(user));
       expect(response.status).toBe(400);
-      const body = await response.json();
+      const body = await json(response);
       expect(body).toMatchObject({ code: 'invalid_request', status: 400 });
       expect(body.errors.length).toBeGreaterThan(0);
       expect(await api.balance(user)).toMatchObject({ used: 0, remaining: 5 });
@@ -137,7 +137,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       const response = await api.get(memePath(), undefined, headers());
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
-      expect(await response.json()).toMatchObject({ code: 'unauthorized' });
+      expect(await json(response)).toMatchObject({ code: 'unauthorized' });
       expect(await api.balance(user)).toMatchObject({ used: 0 });
     });
 
@@ -150,7 +150,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
     it('shows callers their own balance only', async () => {
       const alice = await fundedUser(7);
       const bob = await fundedUser(3);
-      expect(await (await api.get('/tokens/balance', api.token(alice))).json()).toEqual({
+      expect(await json(await api.get('/tokens/balance', api.token(alice)))).toEqual({
         userId: alice,
         purchased: 7,
         used: 0,
@@ -159,26 +159,26 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       // No route takes another user's id except the admin ones.
       const snoop = await api.get(`/admin/users/${alice}/balance`, api.token(bob));
       expect(snoop.status).toBe(403);
-      expect(await snoop.json()).toMatchObject({ code: 'forbidden' });
+      expect(await json(snoop)).toMatchObject({ code: 'forbidden' });
     });
 
     it('lets an admin read any balance', async () => {
       const user = await fundedUser(4);
       const response = await api.get(`/admin/users/${user}/balance`, api.token('boss', ['admin']));
-      expect(await response.json()).toEqual({ userId: user, purchased: 4, used: 0, remaining: 4 });
+      expect(await json(response)).toEqual({ userId: user, purchased: 4, used: 0, remaining: 4 });
     });
 
     it('credits a reference once: 201, then 200 with the same balance, 409 for a different amount', async () => {
       const user = uniqueUser('buyer');
       const first = await api.credit(user, 10, `order-${user}`);
       expect(first.status).toBe(201);
-      expect(await first.json()).toEqual({ userId: user, purchased: 10, used: 0, remaining: 10 });
+      expect(await json(first)).toEqual({ userId: user, purchased: 10, used: 0, remaining: 10 });
       const again = await api.credit(user, 10, `order-${user}`);
       expect(again.status).toBe(200);
-      expect(await again.json()).toEqual({ userId: user, purchased: 10, used: 0, remaining: 10 });
+      expect(await json(again)).toEqual({ userId: user, purchased: 10, used: 0, remaining: 10 });
       const changed = await api.credit(user, 11, `order-${user}`);
       expect(changed.status).toBe(409);
-      expect(await changed.json()).toMatchObject({ code: 'purchase_reference_conflict' });
+      expect(await json(changed)).toMatchObject({ code: 'purchase_reference_conflict' });
       const otherUser = await api.credit(uniqueUser('thief'), 10, `order-${user}`);
       expect(otherUser.status).toBe(409);
       expect(await api.balance(user)).toMatchObject({ purchased: 10 });
@@ -217,7 +217,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
         body,
       });
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ code: 'invalid_request' });
+      expect(await json(response)).toMatchObject({ code: 'invalid_request' });
       expect((await api.get(`/admin/users/${user}/balance`, api.token('boss', ['admin']))).status).toBe(404);
     });
 
@@ -226,7 +226,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       const url = `${api.baseUrl}/admin/users/${uniqueUser('x')}/tokens`;
       const text = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: 'x' });
       expect(text.status).toBe(415);
-      expect(await text.json()).toMatchObject({ code: 'unsupported_media_type' });
+      expect(await json(text)).toMatchObject({ code: 'unsupported_media_type' });
       const big = JSON.stringify({ amount: 1, reference: 'r'.repeat(20_000) });
       const large = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: big });
       expect(large.status).toBe(413);
@@ -242,20 +242,20 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
     it('answers unknown routes with a problem 404', async () => {
       const response = await api.get('/nowhere', api.token('x'));
       expect(response.status).toBe(404);
-      expect(await response.json()).toMatchObject({ code: 'not_found' });
+      expect(await json(response)).toMatchObject({ code: 'not_found' });
     });
 
     it('probes health without a token', async () => {
-      expect(await (await api.get('/health/live')).json()).toEqual({ status: 'ok' });
+      expect(await json(await api.get('/health/live'))).toEqual({ status: 'ok' });
       const ready = await api.get('/health/ready');
       expect(ready.status).toBe(200);
-      const details = (await ready.json()).details;
+      const details = (await json(ready)).details;
       expect(details.postgres.status).toBe('up');
       if (mode === 'redis') expect(details.redis.status).toBe('up');
     });
 
     it('serves the OpenAPI document listing every route', async () => {
-      const document = await (await api.get('/docs/openapi.json')).json();
+      const document = await json(await api.get('/docs/openapi.json'));
       expect(Object.keys(document.paths).sort()).toEqual([
         '/admin/users/{userId}/balance',
         '/admin/users/{userId}/tokens',
@@ -269,7 +269,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
     it('echoes a sane request id and never leaks internals', async () => {
       const response = await api.get('/tokens/balance', undefined, { 'x-request-id': 'trace-123' });
       expect(response.headers.get('x-request-id')).toBe('trace-123');
-      expect((await response.json()).requestId).toBe('trace-123');
+      expect((await json(response)).requestId).toBe('trace-123');
     });
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
+import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 /** Runs `total` tasks with at most `inFlight` at once; returns results in order. */
 async function pool<T>(total: number, inFlight: number, task: (i: number) => Promise<T>): Promise<T[]> {
@@ -44,7 +44,7 @@ describe.each(ledgerModes())('concurrency, %s ledger', (mode) => {
     const user = uniqueUser('remaining');
     await api.credit(user, 30);
     const token = api.token(user);
-    const bodies = await pool(60, 60, async () => (await api.get(memePath(), token)).json());
+    const bodies = await pool(60, 60, async () => json(await api.get(memePath(), token)));
     const remaining = bodies.filter((b) => b.remaining !== undefined).map((b) => b.remaining as number);
     expect(remaining.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });

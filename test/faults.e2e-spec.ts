@@ -1,4 +1,4 @@
-import { memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
+import { json, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 import { RedisServerProcess } from './setup/redis-server';
 
 const PORT = 6390 + Number(process.env.JEST_WORKER_ID ?? 0);
@@ -34,7 +34,7 @@ describe('a frozen or dead Redis', () => {
       for (const response of responses) {
         expect(response.status).toBe(503);
         expect(response.headers.get('retry-after')).toBe('1');
-        expect(await response.json()).toMatchObject({ code: 'service_unavailable' });
+        expect(await json(response)).toMatchObject({ code: 'service_unavailable' });
       }
       // A generous bound (command timeout 200 ms): the point is "no hang", not a benchmark.
       expect(elapsed).toBeLessThan(2000);

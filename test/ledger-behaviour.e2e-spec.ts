@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { MemeGenerator } from '@maas/memes';
-import { ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
+import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 describe.each(ledgerModes())('ledger behaviour, %s ledger', (mode) => {
   it('refunds the charge when the meme cannot be generated', async () => {
@@ -13,7 +13,7 @@ describe.each(ledgerModes())('ledger behaviour, %s ledger', (mode) => {
 
       const failed = await api.get(memePath(), api.token(user));
       expect(failed.status).toBe(500);
-      const problem = await failed.json();
+      const problem = await json(failed);
       expect(problem).toMatchObject({ code: 'internal_error', status: 500 });
       expect(JSON.stringify(problem)).not.toContain('renderer exploded');
       expect(problem.requestId).toEqual(failed.headers.get('x-request-id'));
@@ -39,14 +39,14 @@ describe.each(ledgerModes())('ledger behaviour, %s ledger', (mode) => {
       const limited = await api.get(memePath(), token);
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(await limited.json()).toMatchObject({ code: 'rate_limited' });
+      expect(await json(limited)).toMatchObject({ code: 'rate_limited' });
       // Another user is not affected by the first one's limit.
       const other = uniqueUser('other');
       await api.credit(other, 1);
       expect((await api.get(memePath(), api.token(other))).status).toBe(200);
       // The caller is over its limit, so read its balance as an admin.
       const admin = await api.get(`/admin/users/${user}/balance`, api.token(uniqueUser('admin'), ['admin']));
-      expect(await admin.json()).toMatchObject({ used: 5, remaining: 95 });
+      expect(await json(admin)).toMatchObject({ used: 5, remaining: 95 });
     } finally {
       await api.close();
     }
@@ -113,6 +113,6 @@ describe('ledger behaviour specific to Redis', () => {
     expect(await api.balance(user)).toMatchObject({ purchased: 5 });
     const retried = await api.credit(user, 6, `second-${user}`);
     expect(retried.status).toBe(200);
-    expect(await retried.json()).toMatchObject({ purchased: 11, remaining: 11 });
+    expect(await json(retried)).toMatchObject({ purchased: 11, remaining: 11 });
   });
 });

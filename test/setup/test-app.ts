@@ -57,7 +57,7 @@ export class TestApi {
   }
 
   /** Credits tokens through the admin API, as a real purchase would. */
-  async credit(userId: string, amount: number, reference = randomUUID()): Promise<Response> {
+  async credit(userId: string, amount: number, reference: string = randomUUID()): Promise<Response> {
     return fetch(`${this.baseUrl}/admin/users/${encodeURIComponent(userId)}/tokens`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token('test-admin', [ADMIN_ROLE])}`, 'content-type': 'application/json' },
@@ -68,12 +68,19 @@ export class TestApi {
   async balance(userId: string): Promise<{ purchased: number; used: number; remaining: number }> {
     const response = await this.get('/tokens/balance', this.token(userId));
     if (response.status !== 200) throw new Error(`balance of ${userId}: ${response.status}`);
-    return response.json();
+    return json(response) as Promise<{ purchased: number; used: number; remaining: number }>;
   }
 
   async close(): Promise<void> {
     await this.app.close();
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
+export type Json = Record<string, any>;
+
+export function json(response: Response): Promise<Json> {
+  return response.json() as Promise<Json>;
 }
 
 /** A user id no other test uses, so suites never depend on order or on each other. */

@@ -12,8 +12,12 @@ export interface MemeQuery {
 
 export const MAX_QUERY_LENGTH = 200;
 const KNOWN_PARAMETERS = new Set(['lat', 'lon', 'query', 'format']);
-/** Plain decimals only: no exponent, hex, NaN, Infinity, spaces or empty strings. */
-const DECIMAL = /^-?(?:\d{1,3}(?:\.\d{1,15})?)$/;
+/**
+ * Plain decimals only: no exponent, hex, NaN, Infinity, spaces or empty strings. At most 10
+ * decimals (about 0.01 mm): with more, a value just past a limit (90.000000000000001) would round
+ * to the limit and slip through the range check.
+ */
+const DECIMAL = /^-?\d{1,3}(?:\.\d{1,10})?$/;
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 
 export type ParseResult = { readonly ok: true; readonly value: MemeQuery } | { readonly ok: false; readonly errors: FieldProblem[] };

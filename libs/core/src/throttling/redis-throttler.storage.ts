@@ -3,7 +3,10 @@ import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { LuaScript, RedisClient } from '../redis/lua-script';
 
-/** KEYS[1] window counter; ARGV[1] window in ms. A fixed window: count, and start the clock on the first hit. */
+/**
+ * KEYS[1] window counter; ARGV[1] window in ms. A fixed window: count, and start the clock on the
+ * first hit. The user id inside the key's hash tag puts it in the user's slot on Redis Cluster.
+ */
 const HIT = new LuaScript<[number, number]>(`
 local hits = redis.call('INCR', KEYS[1])
 if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -22,7 +25,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
     try {
-      const [totalHits, pttl] = await HIT.run(this.redis, [`rl:${key}`], [ttl]);
+      const [totalHits, pttl] = await HIT.run(this.redis, [`{rl:${key}}`], [ttl]);
       const timeToExpire = Math.max(1, Math.ceil(pttl / 1000));
       const isBlocked = totalHits > limit;
       return { totalHits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };

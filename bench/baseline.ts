@@ -1,0 +1,44 @@
+/**
+ * The bare baseline: plain Fastify doing the same work as `GET /memes` — the same JWT
+ * verification, the same Lua charge script through the same ioredis settings, the same caption —
+ * and nothing else (no Nest, no validation, no rate limiting, no logging).
+ * Run by bench/run.ts as its own process: PORT, REDIS_URL, JWT_SECRET from the environment.
+ */
+import { createSecretKey } from 'node:crypto';
+import Fastify from 'fastify';
+import jwt from 'jsonwebtoken';
+import { connectRedis, createRedis, LuaScript } from '../libs/core/src';
+import { PlaceFinder, writeCaption } from '../libs/memes/src';
+import { accountKey, CHARGE_SCRIPT, CHARGED } from '../libs/tokens/src/redis.scripts';
+
+const COMMAND_TIMEOUT_MS = 250;
+
+async function main(): Promise<void> {
+  const env = process.env as Record<string, string>;
+  const key = createSecretKey(Buffer.from(env.JWT_SECRET));
+  const redis = await connectRedis(createRedis({ redisUrl: env.REDIS_URL, redisCommandTimeoutMs: COMMAND_TIMEOUT_MS }), env.REDIS_URL);
+  const charge = new LuaScript<[number, number]>(CHARGE_SCRIPT);
+  const places = new PlaceFinder();
+  const app = Fastify();
+
+  app.get('/memes', async (request, reply) => {
+    let sub: string;
+    try {
+      const token = (request.headers.authorization ?? '').slice('Bearer '.length);
+      sub = (jwt.verify(token, key, { algorithms: ['HS256'], issuer: 'maas', audience: 'maas-api' }) as { sub: string }).sub;
+    } catch {
+      return reply.status(401).send({ code: 'unauthorized' });
+    }
+    const { lat, lon, query } = request.query as Record<string, string>;
+    const [status, remaining] = await charge.run(redis, [accountKey(sub)], [1, Date.now() + COMMAND_TIMEOUT_MS]);
+    if (status !== CHARGED) return reply.status(402).send({ code: 'insufficient_tokens' });
+    const place = places.nearest(Number(lat), Number(lon));
+    const caption = writeCaption(query, place);
+    return { meme: `${caption.top} / ${caption.bottom}`, userId: sub, lat: Number(lat), lon: Number(lon), query, remaining };
+  });
+
+  await app.listen({ port: Number(env.PORT), host: '127.0.0.1' });
+  process.send?.('ready');
+}
+
+void main();

@@ -1,0 +1,170 @@
+/**
+ * `npm run bench`: the API's hot path against a bare baseline doing the same work, in one run.
+ *
+ *   1. bench/baseline.ts: plain Fastify + the same JWT check + the same Lua charge + the same caption.
+ *   2. The built API (dist), Redis ledger, production mode with everything on: auth, validation,
+ *      per-user rate limiting through Redis (limit set out of reach, so it counts but never refuses)
+ *      and one JSON log line per request (written to a file).
+ *
+ * Same connections and duration for both; then exactness: memes served = tokens spent.
+ * Environment: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default: embedded),
+ * BENCH_DURATION seconds (10), BENCH_CONNECTIONS (100), BENCH_WARMUP seconds (3).
+ */
+import { ChildProcess, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, createWriteStream, mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import jwt from 'jsonwebtoken';
+import { startEmbeddedPostgres } from '../libs/core/src/database/embedded-postgres';
+import { accountKey } from '../libs/tokens/src/redis.scripts';
+
+const env = process.env;
+const DURATION = Number(env.BENCH_DURATION ?? 10);
+const WARMUP = Number(env.BENCH_WARMUP ?? 3);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 100);
+const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECRET = randomBytes(32).toString('base64url');
+const TOKENS = 100_000_000;
+const BASELINE_PORT = 3101;
+const API_PORT = 3102;
+const PATH = '/memes?lat=48.8566&lon=2.3522&query=benchmarks%20on%20a%20laptop';
+
+interface Measured {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  other: number;
+  errors: number;
+  spent: number;
+}
+
+function token(sub: string, roles: string[] = []): string {
+  return jwt.sign({ roles }, SECRET, { algorithm: 'HS256', subject: sub, issuer: 'maas', audience: 'maas-api', expiresIn: 3600 });
+}
+
+async function load(url: string, auth: string, seconds: number): Promise<autocannon.Result> {
+  return autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: { authorization: `Bearer ${auth}` } });
+}
+
+async function measure(name: string, port: number, user: string, redis: Redis): Promise<Measured> {
+  const url = `http://127.0.0.1:${port}${PATH}`;
+  const auth = token(user);
+  await load(url, auth, WARMUP);
+  const before = Number(await redis.hget(accountKey(user), 'u'));
+  const result = await load(url, auth, DURATION);
+  const spent = Number(await redis.hget(accountKey(user), 'u')) - before;
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    other: result.non2xx,
+    errors: result.errors + result.timeouts,
+    spent,
+  };
+}
+
+async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function main(): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  const children: ChildProcess[] = [];
+  let stopPostgres = async () => undefined as void;
+  try {
+    let databaseUrl = env.DATABASE_URL;
+    if (!databaseUrl) {
+      const dir = mkdtempSync(join(tmpdir(), 'maas-bench-'));
+      chmodSync(dir, 0o755);
+      const postgres = await startEmbeddedPostgres(dir, 54399);
+      databaseUrl = postgres.url;
+      stopPostgres = postgres.stop;
+    }
+    const runId = randomBytes(4).toString('hex');
+
+    const baseline = fork(join(__dirname, 'baseline.ts'), {
+      env: { ...env, PORT: String(BASELINE_PORT), REDIS_URL, JWT_SECRET: SECRET },
+      execArgv: ['--require', '@swc-node/register'],
+      stdio: 'inherit',
+    });
+    children.push(baseline);
+    const baselineUser = `bench-baseline-${runId}`;
+    await redis.hset(accountKey(baselineUser), 'p', TOKENS, 'u', 0);
+    await new Promise((resolve) => baseline.once('message', resolve));
+
+    const logFile = join(mkdtempSync(join(tmpdir(), 'maas-bench-log-')), 'api.log');
+    const log = createWriteStream(logFile);
+    const api = spawn(process.execPath, ['dist/apps/api/apps/api/src/main.js'], {
+      env: {
+        ...env,
+        NODE_ENV: 'production',
+        PORT: String(API_PORT),
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        JWT_SECRET: SECRET,
+        RATE_LIMIT_PER_MINUTE: '1000000000',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(api);
+    api.stdout?.pipe(log);
+    await waitUntilReady(`http://127.0.0.1:${API_PORT}/health/ready`, api);
+    const apiUser = `bench-api-${runId}`;
+    const credit = await fetch(`http://127.0.0.1:${API_PORT}/admin/users/${apiUser}/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token('bench-admin', ['admin'])}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: TOKENS, reference: `bench-${runId}` }),
+    });
+    if (credit.status !== 201) throw new Error(`crediting the bench account failed: ${credit.status}`);
+
+    process.stdout.write(`Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${CONNECTIONS} connections, ${DURATION} s (+${WARMUP} s warm-up) each\n`);
+    const base = await measure('baseline (Fastify + JWT + Lua)', BASELINE_PORT, baselineUser, redis);
+    const full = await measure('MaaS API (Nest, everything on)', API_PORT, apiUser, redis);
+
+    const rows = [base, full].map((m) =>
+      [m.name.padEnd(32), m.rps.toFixed(0).padStart(8), `${m.p50} ms`.padStart(8), `${m.p99} ms`.padStart(8), String(m.ok).padStart(8), String(m.spent).padStart(8), String(m.other + m.errors).padStart(6)].join(' '),
+    );
+    process.stdout.write(`\n${'server'.padEnd(32)} ${'req/s'.padStart(8)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'200s'.padStart(8)} ${'charged'.padStart(8)} ${'other'.padStart(6)}\n${rows.join('\n')}\n\n`);
+
+    const throughput = full.rps / base.rps;
+    const tail = full.p99 / Math.max(base.p99, 1);
+    const exact = [base, full].every((m) => m.ok === m.spent && m.other === 0 && m.errors === 0);
+    const checks = [
+      [`throughput ratio ${throughput.toFixed(2)}x (target >= 0.80x)`, throughput >= 0.8],
+      [`p99 ratio ${tail.toFixed(2)}x (target <= 2.00x)`, tail <= 2],
+      [`exactness: memes served = tokens charged, no errors (${full.ok} = ${full.spent}, ${base.ok} = ${base.spent})`, exact],
+    ] as const;
+    for (const [label, pass] of checks) process.stdout.write(`${pass ? 'PASS' : 'FAIL'}  ${label}\n`);
+
+    const usage = await redis.call('MEMORY', 'USAGE', accountKey(apiUser));
+    process.stdout.write(`\nRedis memory per account (one hash {u:<id>} with p and u): ${usage} bytes\nAPI request log: ${logFile}\n`);
+    process.exitCode = exact ? 0 : 1;
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    redis.disconnect();
+    await stopPostgres();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
