@@ -4,7 +4,7 @@
  * and nothing else (no Nest, no validation, no rate limiting, no logging).
  * Run by bench/run.ts as its own process: PORT, REDIS_URL, JWT_SECRET from the environment.
  */
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
 import { connectRedis, createRedis, LuaScript } from '../libs/core/src';
@@ -34,7 +34,21 @@ async function main(): Promise<void> {
     if (status !== CHARGED) return reply.status(402).send({ code: 'insufficient_tokens' });
     const place = places.nearest(Number(lat), Number(lon));
     const caption = writeCaption(query, place);
-    return { meme: `${caption.top} / ${caption.bottom}`, userId: sub, lat: Number(lat), lon: Number(lon), query, remaining };
+    // The same response body as the API's.
+    return {
+      id: randomUUID(),
+      format: 'text',
+      meme: `${caption.top} / ${caption.bottom}`,
+      caption,
+      place,
+      userId: sub,
+      lat: Number(lat),
+      lon: Number(lon),
+      query,
+      cost: 1,
+      remaining,
+      createdAt: new Date().toISOString(),
+    };
   });
 
   await app.listen({ port: Number(env.PORT), host: '127.0.0.1' });

@@ -51,6 +51,22 @@ describe.each(ledgerModes())('ledger behaviour, %s ledger', (mode) => {
       await api.close();
     }
   });
+
+  it('admits exactly RATE_LIMIT_PER_MINUTE of a concurrent burst', async () => {
+    const api = await TestApi.start(testConfig(mode, { RATE_LIMIT_PER_MINUTE: '50' }));
+    try {
+      const user = uniqueUser('burst');
+      await api.credit(user, 500);
+      const token = api.token(user);
+      const statuses = await Promise.all(Array.from({ length: 120 }, async () => (await api.get(memePath(), token)).status));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(50);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(70);
+      const admin = await api.get(`/admin/users/${user}/balance`, api.token(uniqueUser('admin'), ['admin']));
+      expect(await json(admin)).toMatchObject({ used: 50, remaining: 450 });
+    } finally {
+      await api.close();
+    }
+  });
 });
 
 describe('ledger behaviour specific to Redis', () => {

