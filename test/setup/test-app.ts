@@ -76,7 +76,7 @@ export class TestApi {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
+/** A response body, checked by the assertions that read it. */
 export type Json = Record<string, any>;
 
 export function json(response: Response): Promise<Json> {

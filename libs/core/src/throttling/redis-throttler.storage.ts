@@ -5,7 +5,7 @@ import { LuaScript, RedisClient } from '../redis/lua-script';
 
 /**
  * KEYS[1] window counter; ARGV[1] window in ms. A fixed window: count, and start the clock on the
- * first hit. The user id inside the key's hash tag puts it in the user's slot on Redis Cluster.
+ * first hit. One key per call, so it runs unchanged on Redis Cluster.
  */
 const HIT = new LuaScript<[number, number]>(`
 local hits = redis.call('INCR', KEYS[1])
@@ -29,7 +29,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
     try {
-      const [totalHits, pttl] = await HIT.run(this.redis, [`{rl:${key}}`], [ttl]);
+      const [totalHits, pttl] = await HIT.run(this.redis, [`rl:${key}`], [ttl]);
       const timeToExpire = Math.max(1, Math.ceil(pttl / 1000));
       const isBlocked = totalHits > limit;
       return { totalHits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };

@@ -1,0 +1,88 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MAIN = join(__dirname, '..', 'dist', 'apps', 'api', 'apps', 'api', 'src', 'main.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `npm start` as a newcomer runs it: no DATABASE_URL, no REDIS_URL, no JWT_SECRET. */
+class QuickStart {
+  output = '';
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  static async start(dataDir: string, port: number, postgresPort: number): Promise<QuickStart> {
+    const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(postgresPort), NODE_ENV: 'development' };
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'LOG_LEVEL', 'DEMO_TOKENS']) delete env[name];
+    const run = new QuickStart(spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const deadline = Date.now() + 60_000;
+    while (!run.output.includes('Try it:')) {
+      if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`did not start:\n${run.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return run;
+  }
+
+  /** The curl line the banner prints, taken apart. */
+  get tryIt(): { token: string; url: string } {
+    const match = /curl -s -H "Authorization: Bearer ([^"]+)" "([^"]+)"/.exec(this.output);
+    if (!match) throw new Error(`no curl line in:\n${this.output}`);
+    return { token: match[1], url: match[2] };
+  }
+
+  /** SIGTERM, as `docker stop` or Kubernetes would send; resolves once the process has exited. */
+  async stop(): Promise<string> {
+    this.child.kill('SIGTERM');
+    const [code, signal] = await once(this.child, 'exit');
+    return signal ?? (code === 143 ? 'SIGTERM' : `exit ${code}`);
+  }
+}
+
+describe('quick start: npm start on a machine with only Node', () => {
+  if (!existsSync(MAIN)) {
+    it('needs the build: run `npm run build` (npm test does it first)', () => {
+      throw new Error(`${MAIN} is missing`);
+    });
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'maas-quick-start-'));
+  chmodSync(dataDir, 0o755);
+
+  it('starts on embedded PostgreSQL, prints a working curl line, and keeps its state across restarts', async () => {
+    const [port, postgresPort] = [await freePort(), await freePort()];
+    const first = await QuickStart.start(dataDir, port, postgresPort);
+    try {
+      expect(first.output).toContain('has 100 of 100 tokens left');
+      const { token, url } = first.tryIt;
+      expect(url).toBe(`http://localhost:${port}/memes?lat=48.8566&lon=2.3522&query=deploy%20on%20Friday`);
+      const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ meme: expect.stringContaining('deploy on Friday'), remaining: 99 });
+    } finally {
+      expect(await first.stop()).toBe('SIGTERM');
+    }
+
+    // Same data dir: same secret (the old token still works), and the demo credit is not repeated.
+    const second = await QuickStart.start(dataDir, port, postgresPort);
+    try {
+      expect(second.output).toContain('has 99 of 100 tokens left');
+      const balance = await fetch(`http://localhost:${port}/tokens/balance`, { headers: { authorization: `Bearer ${first.tryIt.token}` } });
+      expect(await balance.json()).toEqual({ userId: 'demo', purchased: 100, used: 1, remaining: 99 });
+    } finally {
+      expect(await second.stop()).toBe('SIGTERM');
+    }
+  }, 120_000);
+});
