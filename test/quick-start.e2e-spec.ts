@@ -25,7 +25,7 @@ class QuickStart {
   }
 
   static async start(dataDir: string, port: number, postgresPort: number): Promise<QuickStart> {
-    const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(postgresPort), NODE_ENV: 'development' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(postgresPort), NODE_ENV: 'development' };
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'LOG_LEVEL', 'DEMO_TOKENS']) delete env[name];
     const run = new QuickStart(spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
     const deadline = Date.now() + 60_000;
