@@ -56,11 +56,15 @@ export class TestApi {
     });
   }
 
-  /** Credits tokens through the admin API, as a real purchase would. */
+  /**
+   * Credits tokens through the admin API, as a real purchase would. Each call is a different admin,
+   * so tests with a low rate limit never throttle their own set-up (limits are per user and, in
+   * Redis, outlive the app).
+   */
   async credit(userId: string, amount: number, reference: string = randomUUID()): Promise<Response> {
     return fetch(`${this.baseUrl}/admin/users/${encodeURIComponent(userId)}/tokens`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${this.token('test-admin', [ADMIN_ROLE])}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${this.token(uniqueUser('admin'), [ADMIN_ROLE])}`, 'content-type': 'application/json' },
       body: JSON.stringify({ amount, reference }),
     });
   }
