@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
 import { connectRedis, createRedis, LuaScript } from '../libs/core/src';
 import { PlaceFinder, writeCaption } from '../libs/memes/src';
-import { accountKey, CHARGE_SCRIPT, CHARGED } from '../libs/tokens/src/redis.scripts';
+import { accountKey, SELL_SCRIPT, SOLD, usageStreamOf } from '../libs/tokens/src/redis.scripts';
 
 const COMMAND_TIMEOUT_MS = 250;
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const env = process.env as Record<string, string>;
   const key = createSecretKey(Buffer.from(env.JWT_SECRET));
   const redis = await connectRedis(createRedis({ redisUrl: env.REDIS_URL, redisCommandTimeoutMs: COMMAND_TIMEOUT_MS }), env.REDIS_URL);
-  const charge = new LuaScript<[number, number]>(CHARGE_SCRIPT);
+  const sell = new LuaScript<[number, number]>(SELL_SCRIPT);
   const places = new PlaceFinder();
   const app = Fastify();
 
@@ -30,13 +30,12 @@ async function main(): Promise<void> {
       return reply.status(401).send({ code: 'unauthorized' });
     }
     const { lat, lon, query } = request.query as Record<string, string>;
-    const [status, remaining] = await charge.run(redis, [accountKey(sub)], [1, Date.now() + COMMAND_TIMEOUT_MS]);
-    if (status !== CHARGED) return reply.status(402).send({ code: 'insufficient_tokens' });
     const place = places.nearest(Number(lat), Number(lon));
     const caption = writeCaption(query, place);
-    // The same response body as the API's.
-    return {
-      id: randomUUID(),
+    // The same meme, the same sale (charge + usage event) and the same response body as the API's.
+    const id = randomUUID();
+    const content = {
+      id,
       format: 'text',
       meme: `${caption.top} / ${caption.bottom}`,
       caption,
@@ -46,9 +45,13 @@ async function main(): Promise<void> {
       lon: Number(lon),
       query,
       cost: 1,
-      remaining,
       createdAt: new Date().toISOString(),
     };
+    const keys = [accountKey(sub), usageStreamOf(sub)];
+    const args = [1, Date.now() + COMMAND_TIMEOUT_MS, id, sub, 'text', JSON.stringify(content), '', 0];
+    const [status, remaining] = await sell.run(redis, keys, args);
+    if (status !== SOLD) return reply.status(402).send({ code: 'insufficient_tokens' });
+    return { ...content, remaining };
   });
 
   await app.listen({ port: Number(env.PORT), host: '127.0.0.1' });

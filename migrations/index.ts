@@ -1,4 +1,5 @@
 import { InitialSchema1795802918409 } from './1795802918409-InitialSchema';
+import { UsageLedger1795804652454 } from './1795804652454-UsageLedger';
 
 /** Every migration, oldest first. Add new ones here after generating and reviewing them. */
-export const MIGRATIONS = [InitialSchema1795802918409];
+export const MIGRATIONS = [InitialSchema1795802918409, UsageLedger1795804652454];

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { MemeGenerator } from '@maas/memes';
+import { accountKey } from '../libs/tokens/src/redis.scripts';
 import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 describe.each(ledgerModes())('ledger behaviour, %s ledger', (mode) => {
-  it('refunds the charge when the meme cannot be generated', async () => {
+  it('charges nothing when the meme cannot be generated', async () => {
     const api = await TestApi.start(testConfig(mode));
     try {
       const generator = api.app.get(MemeGenerator);
@@ -86,13 +87,14 @@ describe('ledger behaviour specific to Redis', () => {
     await api.close();
   });
 
-  it('keeps one small hash per account, under the user hash tag', async () => {
+  it('keeps one small hash per account, under its shard hash tag', async () => {
     const user = uniqueUser('layout');
     await api.credit(user, 9);
     await api.get(memePath(), api.token(user));
-    expect(await redis.type(`{u:${user}}`)).toBe('hash');
-    expect(await redis.hgetall(`{u:${user}}`)).toEqual({ p: '9', u: '1' });
-    expect(await redis.call('OBJECT', 'ENCODING', `{u:${user}}`)).toBe('listpack');
+    expect(accountKey(user)).toMatch(new RegExp(`^\\{m\\d+\\}:a:${user}$`));
+    expect(await redis.type(accountKey(user))).toBe('hash');
+    expect(await redis.hgetall(accountKey(user))).toEqual({ p: '9', u: '1' });
+    expect(await redis.call('OBJECT', 'ENCODING', accountKey(user))).toBe('listpack');
   });
 
   it('shares the rate limit across instances through Redis', async () => {
@@ -114,7 +116,7 @@ describe('ledger behaviour specific to Redis', () => {
     const user = uniqueUser('lost');
     await api.credit(user, 4);
     await api.credit(user, 3);
-    await redis.del(`{u:${user}}`);
+    await redis.del(accountKey(user));
     const response = await api.get(memePath(), api.token(user));
     expect(response.status).toBe(200);
     expect(await api.balance(user)).toMatchObject({ purchased: 7, used: 1, remaining: 6 });
@@ -125,7 +127,7 @@ describe('ledger behaviour specific to Redis', () => {
     await api.credit(user, 5, `first-${user}`);
     // Simulate a Redis that missed the second purchase: raise PostgreSQL only.
     await api.credit(user, 6, `second-${user}`);
-    await redis.hset(`{u:${user}}`, 'p', '5');
+    await redis.hset(accountKey(user), 'p', '5');
     expect(await api.balance(user)).toMatchObject({ purchased: 5 });
     const retried = await api.credit(user, 6, `second-${user}`);
     expect(retried.status).toBe(200);

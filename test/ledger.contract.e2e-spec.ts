@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TokenLedger, TokensService } from '@maas/tokens';
+import { Sale, SaleOutcome, TokenLedger, TokensService } from '@maas/tokens';
 import { ledgerModes, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 /** One contract, every adapter: the ledger's rules do not depend on where balances live. */
@@ -21,41 +21,49 @@ describe.each(ledgerModes())('TokenLedger contract, %s adapter', (mode) => {
     return user;
   }
 
+  function sale(userId: string, cost: number, extra: Partial<Sale> = {}): Sale {
+    const id = randomUUID();
+    return { id, userId, cost, format: 'text', content: { id, meme: `meme ${id}` }, ...extra };
+  }
+
+  const sell = (userId: string, cost: number): Promise<SaleOutcome> => ledger.sell(sale(userId, cost));
+
   it('knows no balance for a user never credited, and charges nothing there', async () => {
     const user = uniqueUser('nobody');
     expect(await ledger.balance(user)).toBeUndefined();
-    expect(await ledger.charge(user, 1)).toEqual({ kind: 'no_account' });
+    expect(await sell(user, 1)).toEqual({ kind: 'no_account' });
     expect(await ledger.balance(user)).toBeUndefined();
   });
 
   it('charges while the balance covers the cost, then refuses without changing it', async () => {
     const user = await account(7);
-    expect(await ledger.charge(user, 3)).toEqual({ kind: 'charged', remaining: 4 });
-    expect(await ledger.charge(user, 4)).toEqual({ kind: 'charged', remaining: 0 });
-    expect(await ledger.charge(user, 1)).toEqual({ kind: 'insufficient', remaining: 0 });
+    expect(await sell(user, 3)).toEqual({ kind: 'sold', remaining: 4 });
+    expect(await sell(user, 4)).toEqual({ kind: 'sold', remaining: 0 });
+    expect(await sell(user, 1)).toEqual({ kind: 'insufficient', remaining: 0 });
     expect(await ledger.balance(user)).toEqual({ userId: user, purchased: 7, used: 7, remaining: 0 });
   });
 
   it('refuses a cost larger than the balance even when some tokens remain', async () => {
     const user = await account(5);
-    expect(await ledger.charge(user, 6)).toEqual({ kind: 'insufficient', remaining: 5 });
+    expect(await sell(user, 6)).toEqual({ kind: 'insufficient', remaining: 5 });
     expect(await ledger.balance(user)).toMatchObject({ used: 0, remaining: 5 });
   });
 
-  it('refunds a charge, and never below zero used', async () => {
+  it('refunds a sale exactly once, however often asked', async () => {
     const user = await account(5);
-    await ledger.charge(user, 2);
-    await ledger.refund(user, 2);
-    expect(await ledger.balance(user)).toMatchObject({ used: 0, remaining: 5 });
-    await ledger.refund(user, 1);
+    const sold = sale(user, 2);
+    await ledger.sell(sold);
+    expect(await ledger.refund(user, sold.id, 2, 'text')).toBe(true);
+    expect(await ledger.refund(user, sold.id, 2, 'text')).toBe(false);
+    const again = await Promise.all(Array.from({ length: 10 }, () => ledger.refund(user, sold.id, 2, 'text')));
+    expect(again.every((applied) => !applied)).toBe(true);
     expect(await ledger.balance(user)).toMatchObject({ used: 0, remaining: 5 });
   });
 
   it('applies purchases idempotently and in any order', async () => {
     const user = await account(10);
     await tokens.credit(user, 5, `late-${user}`);
-    const total = (await ledger.balance(user))?.purchased;
-    expect(total).toBe(15);
+    expect((await ledger.balance(user))?.purchased).toBe(15);
     expect(await ledger.applyPurchases(user, 15)).toMatchObject({ purchased: 15 });
     expect(await ledger.applyPurchases(user, 10)).toMatchObject({ purchased: 15 });
     expect(await ledger.balance(user)).toMatchObject({ purchased: 15, used: 0, remaining: 15 });
@@ -63,36 +71,67 @@ describe.each(ledgerModes())('TokenLedger contract, %s adapter', (mode) => {
 
   it('never overdraws under 300 concurrent charges of 3 against 100 tokens', async () => {
     const user = await account(100);
-    const outcomes = await Promise.all(Array.from({ length: 300 }, () => ledger.charge(user, 3)));
-    const charged = outcomes.filter((o) => o.kind === 'charged');
-    expect(charged).toHaveLength(33);
+    const outcomes = await Promise.all(Array.from({ length: 300 }, () => sell(user, 3)));
+    const sold = outcomes.filter((o) => o.kind === 'sold');
+    expect(sold).toHaveLength(33);
     expect(outcomes.filter((o) => o.kind === 'insufficient')).toHaveLength(267);
     // Every winner saw a different balance: no two charges read the same state.
-    expect(new Set(charged.map((o) => (o.kind === 'charged' ? o.remaining : -1))).size).toBe(33);
+    expect(new Set(sold.map((o) => (o.kind === 'sold' ? o.remaining : -1))).size).toBe(33);
     expect(await ledger.balance(user)).toEqual({ userId: user, purchased: 100, used: 99, remaining: 1 });
   });
 
-  it('keeps the books exact when charges and refunds race', async () => {
+  it('keeps the books exact when sales and refunds race', async () => {
     const user = await account(50);
-    let charged = 0;
+    let sold = 0;
     let refunded = 0;
     await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
-        const outcome = await ledger.charge(user, 1);
-        if (outcome.kind !== 'charged') return;
-        charged++;
-        if (i % 2 === 0) {
-          await ledger.refund(user, 1);
-          refunded++;
-        }
+        const attempt = sale(user, 1);
+        if ((await ledger.sell(attempt)).kind !== 'sold') return;
+        sold++;
+        if (i % 2 === 0 && (await ledger.refund(user, attempt.id, 1, 'text'))) refunded++;
       }),
     );
-    expect(charged).toBeGreaterThanOrEqual(50);
-    expect(await ledger.balance(user)).toEqual({
-      userId: user,
-      purchased: 50,
-      used: charged - refunded,
-      remaining: 50 - charged + refunded,
+    expect(sold).toBeGreaterThanOrEqual(50);
+    expect(await ledger.balance(user)).toEqual({ userId: user, purchased: 50, used: sold - refunded, remaining: 50 - sold + refunded });
+  });
+
+  describe('idempotency keys', () => {
+    const key = (user: string) => ({ key: `key-${user}`, fingerprint: 'a'.repeat(40) });
+
+    it('replays the first sale to every retry, charging once', async () => {
+      const user = await account(10);
+      const first = sale(user, 3, { idempotency: key(user) });
+      expect(await ledger.sell(first)).toEqual({ kind: 'sold', remaining: 7 });
+      const retry = sale(user, 3, { idempotency: key(user) });
+      expect(await ledger.sell(retry)).toEqual({ kind: 'replayed', status: 200, remaining: 7, content: first.content });
+      expect(await ledger.balance(user)).toMatchObject({ used: 3 });
+    });
+
+    it('charges exactly once when 20 retries with one key race', async () => {
+      const user = await account(10);
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => ledger.sell(sale(user, 2, { idempotency: key(user) }))));
+      expect(outcomes.filter((o) => o.kind === 'sold')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.kind === 'replayed')).toHaveLength(19);
+      const contents = new Set(outcomes.map((o) => JSON.stringify(o.kind === 'replayed' ? o.content : undefined)));
+      expect(contents.size).toBe(2); // undefined for the sale itself, and the one replayed meme
+      expect(await ledger.balance(user)).toMatchObject({ used: 2, remaining: 8 });
+    });
+
+    it('refuses the key with other parameters', async () => {
+      const user = await account(10);
+      await ledger.sell(sale(user, 1, { idempotency: key(user) }));
+      const other = sale(user, 1, { idempotency: { key: `key-${user}`, fingerprint: 'b'.repeat(40) } });
+      expect(await ledger.sell(other)).toEqual({ kind: 'key_reused' });
+      expect(await ledger.balance(user)).toMatchObject({ used: 1 });
+    });
+
+    it('replays a refusal too, and keys are per user', async () => {
+      const user = await account(1);
+      expect(await ledger.sell(sale(user, 5, { idempotency: key(user) }))).toEqual({ kind: 'insufficient', remaining: 1 });
+      expect(await ledger.sell(sale(user, 5, { idempotency: key(user) }))).toEqual({ kind: 'replayed', status: 402, remaining: 1 });
+      const other = await account(9);
+      expect(await ledger.sell(sale(other, 5, { idempotency: key(user) }))).toEqual({ kind: 'sold', remaining: 4 });
     });
   });
 });

@@ -6,6 +6,7 @@ import {
   ConfigModule,
   DatabaseModule,
   HealthModule,
+  MetricsModule,
   ProblemFilter,
   RedisModule,
   RuntimeConfig,
@@ -13,7 +14,7 @@ import {
   UserThrottlerGuard,
 } from '@maas/core';
 import { MemesModule } from '@maas/memes';
-import { TokensModule } from '@maas/tokens';
+import { TokensModule, UsageDrainModule } from '@maas/tokens';
 
 @Module({})
 export class AppModule {
@@ -28,8 +29,11 @@ export class AppModule {
         AuthModule,
         ThrottlingModule.forRoot({ perMinute: config.rateLimitPerMinute, redis }),
         HealthModule,
+        MetricsModule,
         TokensModule.forRoot({ redis }),
         MemesModule,
+        // In Redis mode usage events wait in Redis streams until the worker moves them to PostgreSQL.
+        ...(redis && config.workerInProcess ? [UsageDrainModule] : []),
       ],
       providers: [
         // Order matters: the rate limit is per user, so the caller must be known first.

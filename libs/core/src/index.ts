@@ -14,6 +14,7 @@ export * from './errors/error-codes';
 export * from './errors/problem.filter';
 export * from './health/health.module';
 export * from './logging/logger';
+export * from './metrics/metrics';
 export * from './redis/lua-script';
 export * from './redis/redis.module';
 export * from './throttling/throttling.module';

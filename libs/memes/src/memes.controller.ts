@@ -1,11 +1,13 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { AppError, Caller, Principal } from '@maas/core';
 import { MAX_QUERY_LENGTH, MEME_FORMATS, parseMemeQuery } from './meme-query';
 import { Meme, MemesService } from './memes.service';
 
 export const TOKENS_REMAINING_HEADER = 'Tokens-Remaining';
+/** 1-255 printable ASCII characters. */
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 @ApiTags('memes')
 @ApiBearerAuth()
@@ -22,18 +24,31 @@ export class MemesController {
   @ApiQuery({ name: 'lon', example: '2.3522', description: 'Longitude, a plain decimal from -180 to 180' })
   @ApiQuery({ name: 'query', example: 'deploy on Friday', description: `1-${MAX_QUERY_LENGTH} characters, no control characters` })
   @ApiQuery({ name: 'format', required: false, enum: MEME_FORMATS, description: 'Default: text' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Your id for this request (1-255 printable characters). Retries with the same key get the first answer again, charged once, with `Idempotent-Replayed: true`; the same key with other parameters is a 422.',
+  })
   @ApiOkResponse({ description: 'The meme, with the caller\'s remaining balance.' })
+  @ApiResponse({ status: 422, description: 'idempotency_key_reused' })
   @ApiResponse({ status: 402, description: 'insufficient_tokens: body has `balance` and `cost`.' })
   @ApiResponse({ status: 404, description: 'account_not_found: the caller has never been credited.' })
   async get(
     @Caller() caller: Principal,
     @Query() raw: Record<string, unknown>,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Meme> {
     const parsed = parseMemeQuery(raw);
-    if (!parsed.ok) throw AppError.invalid(parsed.errors);
-    const meme = await this.memes.create(caller.userId, parsed.value);
+    const problems = parsed.ok ? [] : [...parsed.errors];
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      problems.push({ field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' });
+    }
+    if (!parsed.ok || problems.length > 0) throw AppError.invalid(problems);
+    const { meme, replayed } = await this.memes.create(caller.userId, parsed.value, idempotencyKey);
     reply.header(TOKENS_REMAINING_HEADER, meme.remaining);
+    if (replayed) reply.header('Idempotent-Replayed', 'true');
     return meme;
   }
 }

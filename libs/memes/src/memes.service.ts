@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import { AppError, APP_CONFIG, RuntimeConfig } from '@maas/core';
-import { TokenLedger } from '@maas/tokens';
-import { Inject } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppError, RuntimeConfig } from '@maas/core';
+import { SaleContent, TokenLedger } from '@maas/tokens';
 import { Caption } from './caption';
 import { MemeGenerator } from './meme-generator';
 import { MemeFormat, MemeQuery } from './meme-query';
 import { Place } from './places';
 
+/** A meme as the API returns it. */
 export interface Meme {
   readonly id: string;
   readonly format: MemeFormat;
@@ -19,9 +19,15 @@ export interface Meme {
   readonly lon: number;
   readonly query: string;
   readonly cost: number;
-  /** The caller's balance after this meme (also in the Tokens-Remaining header). */
-  readonly remaining: number;
   readonly createdAt: string;
+  /** The caller's balance right after this meme was bought (also in the Tokens-Remaining header). */
+  readonly remaining: number;
+}
+
+export interface MemeResult {
+  readonly meme: Meme;
+  /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */
+  readonly replayed: boolean;
 }
 
 @Injectable()
@@ -32,27 +38,17 @@ export class MemesService {
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
-  /** Charge first (atomically, never overdrawn), then generate; a failed generation is refunded. */
-  async create(userId: string, request: MemeQuery): Promise<Meme> {
+  /**
+   * Makes the meme, then sells it in one atomic ledger step (charge, usage record, stored meme,
+   * idempotency record). Making it first means a generation failure charges nothing, and a
+   * charge always has its meme.
+   */
+  async create(userId: string, request: MemeQuery, idempotencyKey?: string): Promise<MemeResult> {
     const cost = this.config.memeCosts[request.format];
-    const outcome = await this.ledger.charge(userId, cost);
-    if (outcome.kind === 'no_account') throw new AppError('account_not_found');
-    if (outcome.kind === 'insufficient') {
-      throw new AppError(
-        'insufficient_tokens',
-        `A ${request.format} meme costs ${cost} tokens and your balance is ${outcome.remaining}.`,
-        { balance: outcome.remaining, cost },
-      );
-    }
-    let generated;
-    try {
-      generated = await this.generator.generate(request);
-    } catch (error) {
-      await this.ledger.refund(userId, cost);
-      throw error;
-    }
-    return {
-      id: randomUUID(),
+    const generated = await this.generator.generate(request);
+    const id = randomUUID();
+    const content: Omit<Meme, 'remaining'> = {
+      id,
       format: request.format,
       meme: generated.content,
       caption: generated.caption,
@@ -62,8 +58,63 @@ export class MemesService {
       lon: request.lon,
       query: request.query,
       cost,
-      remaining: outcome.remaining,
       createdAt: new Date().toISOString(),
     };
+    const outcome = await this.ledger.sell({
+      id,
+      userId,
+      cost,
+      format: request.format,
+      content,
+      idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprint(request) },
+    });
+    switch (outcome.kind) {
+      case 'sold':
+        return { meme: memeOf(content, outcome.remaining), replayed: false };
+      case 'insufficient':
+        throw insufficient(request.format, cost, outcome.remaining);
+      case 'no_account':
+        throw new AppError('account_not_found');
+      case 'key_reused':
+        throw new AppError('idempotency_key_reused');
+      case 'replayed':
+        if (outcome.status === 402 || !outcome.content) {
+          throw insufficient(request.format, cost, outcome.remaining, { 'Idempotent-Replayed': 'true' });
+        }
+        return { meme: memeOf(outcome.content, outcome.remaining), replayed: true };
+    }
   }
+}
+
+function insufficient(format: MemeFormat, cost: number, balance: number, headers: Record<string, string> = {}): AppError {
+  return new AppError(
+    'insufficient_tokens',
+    `A ${format} meme costs ${cost} tokens and your balance is ${balance}.`,
+    { balance, cost },
+    headers,
+  );
+}
+
+/** Identifies the request's parameters: the same Idempotency-Key with others is refused. */
+function fingerprint({ format, lat, lon, query }: MemeQuery): string {
+  return createHash('sha1').update(JSON.stringify([format, lat, lon, query])).digest('hex');
+}
+
+/** Field by field, in a fixed order, so a replay is the same JSON as the first answer. */
+function memeOf(content: SaleContent, remaining: number): Meme {
+  const c = content as Omit<Meme, 'remaining'>;
+  return {
+    id: c.id,
+    format: c.format,
+    meme: c.meme,
+    caption: c.caption,
+    place: c.place,
+    userId: c.userId,
+    lat: c.lat,
+    lon: c.lon,
+    query: c.query,
+    cost: c.cost,
+    createdAt: c.createdAt,
+    remaining,
+  };
 }

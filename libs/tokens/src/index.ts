@@ -2,3 +2,4 @@ export * from './balance';
 export * from './ledger.port';
 export * from './tokens.module';
 export * from './tokens.service';
+export * from './usage-drain';

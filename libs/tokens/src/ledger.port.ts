@@ -1,23 +1,54 @@
 import { Balance } from './balance';
 
-export type ChargeOutcome =
-  | { readonly kind: 'charged'; readonly remaining: number }
+/** The meme being sold, as stored with its charge and replayed to retries. */
+export type SaleContent = Readonly<Record<string, unknown>>;
+
+/** One meme sold for tokens: charged, recorded in the usage ledger and stored, in one atomic step. */
+export interface Sale {
+  /** The meme's id; also the id of its charge in the usage ledger. */
+  readonly id: string;
+  readonly userId: string;
+  readonly cost: number;
+  readonly format: string;
+  readonly content: SaleContent;
+  /** Present when the caller sent an Idempotency-Key: the key and a digest of the parameters. */
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+}
+
+export type SaleOutcome =
+  | { readonly kind: 'sold'; readonly remaining: number }
   | { readonly kind: 'insufficient'; readonly remaining: number }
-  | { readonly kind: 'no_account' };
+  | { readonly kind: 'no_account' }
+  /** The key was used before with other parameters. */
+  | { readonly kind: 'key_reused' }
+  /** The key was used before with these parameters: its first outcome, charged nothing now. */
+  | {
+      readonly kind: 'replayed';
+      readonly status: 200 | 402;
+      readonly remaining: number;
+      readonly content?: SaleContent;
+    };
 
 /**
- * Where live balances are kept and charged. Two adapters pass one contract suite:
+ * Where live balances are kept and spent. Two adapters pass one contract suite:
  * RedisLedger (REDIS_URL set) and PostgresLedger (otherwise).
  *
  * Failure mode: fails closed. Any error reaching the store surfaces as 503 service_unavailable,
  * so a meme is never handed out uncounted.
  */
 export abstract class TokenLedger {
-  /** Atomically takes `cost` tokens if the balance covers them; never overdraws. */
-  abstract charge(userId: string, cost: number): Promise<ChargeOutcome>;
+  /**
+   * Atomically: replays the outcome stored under the idempotency key if there is one; otherwise
+   * takes `cost` tokens if the balance covers them (never overdrawn), records the charge and the
+   * meme, and stores the outcome under the key.
+   */
+  abstract sell(sale: Sale): Promise<SaleOutcome>;
 
-  /** Gives back a charge whose meme could not be made. */
-  abstract refund(userId: string, cost: number): Promise<void>;
+  /**
+   * Gives back the charge of sale `saleId`, recorded as its own entry (`<saleId>:refund`), so it
+   * applies once however often it is asked for. Returns whether this call applied it.
+   */
+  abstract refund(userId: string, saleId: string, amount: number, format: string): Promise<boolean>;
 
   /** The live balance, or undefined for a user who has never been credited. */
   abstract balance(userId: string): Promise<Balance | undefined>;

@@ -1,26 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppError, InjectRedis, LuaScript, RedisClient, RuntimeConfig } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { ChargeOutcome, TokenLedger } from './ledger.port';
+import { Sale, SaleOutcome, TokenLedger } from './ledger.port';
 import { PurchaseBook } from './purchase-book';
 import {
   accountKey,
-  CHARGE_SCRIPT,
-  CHARGED,
   EXPIRED,
+  idempotencyKey,
   INSUFFICIENT,
+  KEY_REUSED,
   MISSING,
   REFUND_SCRIPT,
+  refundMarkerKey,
+  REPLAYED,
+  SELL_SCRIPT,
+  SOLD,
   SYNC_SCRIPT,
+  usageStreamOf,
 } from './redis.scripts';
 
-const charge = new LuaScript<[number, number]>(CHARGE_SCRIPT);
-const refund = new LuaScript<number>(REFUND_SCRIPT);
-const sync = new LuaScript<[string, string]>(SYNC_SCRIPT);
+const sellScript = new LuaScript<[number, number?, number?, string?]>(SELL_SCRIPT);
+const refundScript = new LuaScript<number>(REFUND_SCRIPT);
+const syncScript = new LuaScript<[string, string]>(SYNC_SCRIPT);
+
+/** A refund marker outlives any retry of the refund. */
+const REFUND_MARKER_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
- * Live balances in Redis: a charge is one EVALSHA round trip. An account Redis does not hold
- * (never loaded, or lost in a Redis restart) is hydrated from PostgreSQL before it is charged.
+ * Live balances in Redis: a sale is one EVALSHA round trip that charges, appends the usage event
+ * to the shard's stream (drained into PostgreSQL by the worker) and stores the idempotency record.
+ * An account Redis does not hold (never loaded, or lost in a Redis restart) is hydrated from
+ * PostgreSQL before it is charged.
  */
 @Injectable()
 export class RedisLedger extends TokenLedger {
@@ -32,25 +42,57 @@ export class RedisLedger extends TokenLedger {
     super();
   }
 
-  async charge(userId: string, cost: number): Promise<ChargeOutcome> {
-    let [status, remaining] = await this.chargeOnce(userId, cost);
-    if (status === MISSING) {
-      if (!(await this.hydrate(userId))) return { kind: 'no_account' };
-      [status, remaining] = await this.chargeOnce(userId, cost);
+  async sell(sale: Sale): Promise<SaleOutcome> {
+    let answer = await this.sellOnce(sale);
+    if (answer[0] === MISSING) {
+      if (!(await this.hydrate(sale.userId))) return { kind: 'no_account' };
+      answer = await this.sellOnce(sale);
     }
-    if (status === CHARGED) return { kind: 'charged', remaining };
-    if (status === INSUFFICIENT) return { kind: 'insufficient', remaining };
-    if (status === EXPIRED) throw AppError.unavailable('The token ledger is too slow to answer.');
-    throw new Error(`Unexpected charge status ${status} for ${userId}`);
+    const [status, a, b, content] = answer;
+    switch (status) {
+      case SOLD:
+        return { kind: 'sold', remaining: a as number };
+      case INSUFFICIENT:
+        return { kind: 'insufficient', remaining: a as number };
+      case REPLAYED:
+        return {
+          kind: 'replayed',
+          status: a === 200 ? 200 : 402,
+          remaining: b as number,
+          content: content ? (JSON.parse(content) as Record<string, unknown>) : undefined,
+        };
+      case KEY_REUSED:
+        return { kind: 'key_reused' };
+      case EXPIRED:
+        throw AppError.unavailable('The token ledger is too slow to answer.');
+      default:
+        throw new Error(`Unexpected sale status ${status} for ${sale.userId}`);
+    }
   }
 
-  private chargeOnce(userId: string, cost: number): Promise<[number, number]> {
+  private sellOnce(sale: Sale): Promise<[number, number?, number?, string?]> {
+    const keys = [accountKey(sale.userId), usageStreamOf(sale.userId)];
+    if (sale.idempotency) keys.push(idempotencyKey(sale.userId, sale.idempotency.key));
     const deadline = Date.now() + this.config.redisCommandTimeoutMs;
-    return this.call(() => charge.run(this.redis, [accountKey(userId)], [cost, deadline]));
+    const args = [
+      sale.cost,
+      deadline,
+      sale.id,
+      sale.userId,
+      sale.format,
+      JSON.stringify(sale.content),
+      sale.idempotency?.fingerprint ?? '',
+      this.config.idempotencyTtlHours * 3600,
+    ];
+    return this.call(() => sellScript.run(this.redis, keys, args));
   }
 
-  async refund(userId: string, cost: number): Promise<void> {
-    await this.call(() => refund.run(this.redis, [accountKey(userId)], [cost]));
+  async refund(userId: string, saleId: string, amount: number, format: string): Promise<boolean> {
+    const keys = [accountKey(userId), usageStreamOf(userId), refundMarkerKey(userId, saleId)];
+    const applied = await this.call(() =>
+      refundScript.run(this.redis, keys, [amount, saleId, userId, format, REFUND_MARKER_TTL_SECONDS]),
+    );
+    return applied === 1;
   }
 
   async balance(userId: string): Promise<Balance | undefined> {
@@ -70,11 +112,11 @@ export class RedisLedger extends TokenLedger {
   }
 
   private async sync(userId: string, purchased: number, used: number): Promise<Balance> {
-    const [p, u] = await this.call(() => sync.run(this.redis, [accountKey(userId)], [purchased, used]));
+    const [p, u] = await this.call(() => syncScript.run(this.redis, [accountKey(userId)], [purchased, used]));
     return balanceOf(userId, Number(p), Number(u));
   }
 
-  /** A Redis error or timeout surfaces as 503. A timed-out charge may still have applied. */
+  /** A Redis error or timeout surfaces as 503. */
   private async call<T>(command: () => Promise<T>): Promise<T> {
     try {
       return await command();

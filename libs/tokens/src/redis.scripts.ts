@@ -1,42 +1,102 @@
-/**
- * The Redis side of the ledger. One hash per account, `{u:<id>}` with fields `p` (tokens
- * purchased) and `u` (tokens used): the seed's two counters in the leanest layout (a small
- * listpack hash, measured in README). The hash tag keeps every key of a user in one slot, so the
- * scripts run unchanged on Redis Cluster. Scripts only touch the keys they are given.
- */
-export const accountKey = (userId: string): string => `{u:${userId}}`;
+import { createHash } from 'node:crypto';
 
-/** Results of CHARGE: [status, remaining]. */
-export const CHARGED = 1;
+/**
+ * The Redis side of the ledger; the only file that knows its key names.
+ *
+ * Users are spread over SHARDS hash tags `{m<n>}`. Every key of a user and the usage stream of
+ * the user's shard share that tag, so one script can charge the account, append the usage event
+ * and store the idempotency record atomically, and it runs unchanged on Redis Cluster (one slot
+ * per shard). The worker drains SHARDS streams.
+ *
+ *   {m<n>}:a:<user>            hash  p (tokens purchased), u (tokens used)
+ *   {m<n>}:usage               stream of usage events, drained into PostgreSQL
+ *   {m<n>}:i:<user>:<sha1 key> hash  fp, status, remaining, content: an idempotency record (TTL)
+ *   {m<n>}:r:<sale id>         string: this sale was refunded (TTL)
+ */
+export const SHARDS = 16;
+
+/** FNV-1a: a fast, stable spread of user ids over the shards. */
+export function shardOf(userId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) {
+    hash ^= userId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % SHARDS;
+}
+
+const tag = (userId: string): string => `{m${shardOf(userId)}}`;
+export const accountKey = (userId: string): string => `${tag(userId)}:a:${userId}`;
+export const usageStreamOf = (userId: string): string => `${tag(userId)}:usage`;
+export const USAGE_STREAMS = Array.from({ length: SHARDS }, (_, shard) => `{m${shard}}:usage`);
+export const idempotencyKey = (userId: string, key: string): string =>
+  `${tag(userId)}:i:${userId}:${createHash('sha1').update(key).digest('hex')}`;
+export const refundMarkerKey = (userId: string, saleId: string): string => `${tag(userId)}:r:${saleId}`;
+
+/** First element of SELL's answer. */
+export const SOLD = 1;
+export const REPLAYED = 2;
 export const INSUFFICIENT = 0;
 export const MISSING = -1;
 export const EXPIRED = -2;
+export const KEY_REUSED = -3;
 
 /**
- * KEYS[1] account; ARGV[1] cost; ARGV[2] deadline (Unix ms). Check and charge in one atomic step.
- * The deadline is when the caller stops waiting for the answer: a charge that reaches Redis
- * later (Redis was frozen, the command sat in a socket buffer) would pay for a meme the caller
- * already gave up on, so it is refused instead. This relies on the app's and Redis' clocks
+ * KEYS: [1] account, [2] usage stream, [3] idempotency record (only with an Idempotency-Key).
+ * ARGV: [1] cost, [2] deadline (Unix ms), [3] sale id, [4] user id, [5] format, [6] meme (JSON),
+ *       [7] parameters fingerprint, [8] idempotency TTL (s).
+ * Answers {SOLD, remaining} | {INSUFFICIENT, remaining} | {MISSING} | {EXPIRED} | {KEY_REUSED}
+ *       | {REPLAYED, status, remaining, meme}.
+ *
+ * The deadline is when the caller stops waiting for the answer: a sale that reaches Redis later
+ * (Redis was frozen, the command sat in a socket buffer) would charge for a meme the caller has
+ * already been told failed, so it is refused instead. This relies on the app's and Redis' clocks
  * agreeing to well within the command timeout (NTP).
  */
-export const CHARGE_SCRIPT = `
-local now = redis.call('TIME')
-if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[2]) then return {-2, 0} end
+export const SELL_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now > tonumber(ARGV[2]) then return {-2} end
+if KEYS[3] then
+  local r = redis.call('HMGET', KEYS[3], 'fp', 'status', 'remaining', 'content')
+  if r[1] then
+    if r[1] ~= ARGV[7] then return {-3} end
+    return {2, tonumber(r[2]), tonumber(r[3]), r[4] or ''}
+  end
+end
 local v = redis.call('HMGET', KEYS[1], 'p', 'u')
-if not v[1] then return {-1, 0} end
+if not v[1] then return {-1} end
 local remaining = tonumber(v[1]) - tonumber(v[2] or '0')
 local cost = tonumber(ARGV[1])
-if remaining < cost then return {0, remaining} end
+if remaining < cost then
+  if KEYS[3] then
+    redis.call('HSET', KEYS[3], 'fp', ARGV[7], 'status', 402, 'remaining', remaining)
+    redis.call('EXPIRE', KEYS[3], ARGV[8])
+  end
+  return {0, remaining}
+end
 redis.call('HINCRBY', KEYS[1], 'u', cost)
+redis.call('XADD', KEYS[2], '*', 'kind', 'charge', 'id', ARGV[3], 'user', ARGV[4], 'amount', cost,
+  'format', ARGV[5], 'at', now, 'content', ARGV[6])
+if KEYS[3] then
+  redis.call('HSET', KEYS[3], 'fp', ARGV[7], 'status', 200, 'remaining', remaining - cost, 'content', ARGV[6])
+  redis.call('EXPIRE', KEYS[3], ARGV[8])
+end
 return {1, remaining - cost}
 `;
 
-/** KEYS[1] account; ARGV[1] cost. Gives a charge back; never below zero used. */
+/**
+ * KEYS: [1] account, [2] usage stream, [3] refund marker. ARGV: [1] amount, [2] sale id, [3] user
+ * id, [4] format, [5] marker TTL (s). Gives a sale's charge back once: the marker makes a repeat a
+ * no-op, and the refund event has its own id in the usage ledger. Answers 1 if applied now.
+ */
 export const REFUND_SCRIPT = `
-local used = tonumber(redis.call('HGET', KEYS[1], 'u') or '0')
-local cost = tonumber(ARGV[1])
-if used < cost then return 0 end
-redis.call('HINCRBY', KEYS[1], 'u', -cost)
+if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[5]) == false then return 0 end
+local amount = tonumber(ARGV[1])
+if tonumber(redis.call('HGET', KEYS[1], 'u') or '0') >= amount then redis.call('HINCRBY', KEYS[1], 'u', -amount) end
+local t = redis.call('TIME')
+redis.call('XADD', KEYS[2], '*', 'kind', 'refund', 'id', ARGV[2] .. ':refund', 'user', ARGV[3], 'amount', amount,
+  'format', ARGV[4], 'at', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 return 1
 `;
 

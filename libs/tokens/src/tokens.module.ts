@@ -5,7 +5,9 @@ import { AdminTokensController } from './admin-tokens.controller';
 import { TokenLedger } from './ledger.port';
 import { PostgresLedger } from './postgres.ledger';
 import { PurchaseBook } from './purchase-book';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { PurchaseEntity } from './purchase.entity';
+import { UsageEventEntity } from './usage-event.entity';
 import { RedisLedger } from './redis.ledger';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
@@ -16,7 +18,7 @@ export class TokensModule {
   static forRoot({ redis }: { redis: boolean }): DynamicModule {
     return {
       module: TokensModule,
-      imports: [TypeOrmModule.forFeature([AccountEntity, PurchaseEntity])],
+      imports: [TypeOrmModule.forFeature([AccountEntity, PurchaseEntity, UsageEventEntity, IdempotencyKeyEntity])],
       controllers: [TokensController, AdminTokensController],
       providers: [PurchaseBook, TokensService, { provide: TokenLedger, useClass: redis ? RedisLedger : PostgresLedger }],
       exports: [TokensService, TokenLedger],

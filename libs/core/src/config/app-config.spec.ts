@@ -41,6 +41,8 @@ describe('loadConfig', () => {
         jwtAudience: 'maas-api',
         rateLimitPerMinute: 600,
         memeCosts: { text: 1 },
+        idempotencyTtlHours: 24,
+        workerInProcess: true,
         docsEnabled: true,
         demoTokens: 100,
       });
@@ -78,6 +80,8 @@ describe('loadConfig', () => {
           JWT_AUDIENCE: 'audience',
           RATE_LIMIT_PER_MINUTE: '60',
           MEME_COST_TEXT: '5',
+          IDEMPOTENCY_TTL_HOURS: '48',
+          WORKER_IN_PROCESS: 'false',
           DOCS_ENABLED: 'false',
           DEMO_TOKENS: '7',
         },
@@ -101,6 +105,8 @@ describe('loadConfig', () => {
         jwtAudience: 'audience',
         rateLimitPerMinute: 60,
         memeCosts: { text: 5 },
+        idempotencyTtlHours: 48,
+        workerInProcess: false,
         docsEnabled: false,
         demoTokens: 7,
       });

@@ -26,6 +26,10 @@ export interface AppConfig {
   /** Requests per user per minute; 0 disables rate limiting. */
   readonly rateLimitPerMinute: number;
   readonly memeCosts: { readonly text: number };
+  /** How long the first outcome of a request with an Idempotency-Key is kept and replayed. */
+  readonly idempotencyTtlHours: number;
+  /** Run the background worker (usage drain, reconciliation) inside the API process. */
+  readonly workerInProcess: boolean;
   readonly docsEnabled: boolean;
   /** Tokens granted to the demo account seeded outside production; 0 seeds nothing. */
   readonly demoTokens: number;
@@ -80,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jwtAudience: read.string('JWT_AUDIENCE', 'maas-api'),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000_000),
     memeCosts: { text: read.int('MEME_COST_TEXT', 1, 1, 1_000_000) },
+    idempotencyTtlHours: read.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
+    workerInProcess: read.bool('WORKER_IN_PROCESS', true),
     docsEnabled: read.bool('DOCS_ENABLED', !production),
     demoTokens: production ? 0 : read.int('DEMO_TOKENS', 100, 0, 1_000_000_000),
   };

@@ -13,6 +13,10 @@ export const ERRORS = {
     status: 409,
     title: 'This purchase reference was already used for a different purchase.',
   },
+  idempotency_key_reused: {
+    status: 422,
+    title: 'This Idempotency-Key was already used for a request with different parameters.',
+  },
   payload_too_large: { status: 413, title: 'The request body is too large.' },
   unsupported_media_type: { status: 415, title: 'The request body must be application/json.' },
   rate_limited: { status: 429, title: 'Too many requests. Slow down and retry later.' },

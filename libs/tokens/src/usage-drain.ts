@@ -1,0 +1,170 @@
+import { hostname } from 'node:os';
+import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { InjectRedis, Metrics, RedisClient } from '@maas/core';
+import { USAGE_STREAMS } from './redis.scripts';
+
+const GROUP = 'ledger';
+const BATCH = 500;
+const IDLE_WAIT_MS = 20;
+/** Entries a consumer took but never acknowledged (it crashed) are taken over after this. */
+const CLAIM_AFTER_MS = 30_000;
+const CLAIM_EVERY_MS = 10_000;
+
+type Entry = [id: string, fields: string[]];
+
+interface UsageEvent {
+  id: string;
+  user: string;
+  kind: string;
+  amount: number;
+  format: string;
+  at: number;
+  content: string | null;
+}
+
+/**
+ * Moves usage events from the Redis streams into PostgreSQL's usage ledger (Redis mode only).
+ * At least once: a batch is committed in PostgreSQL, then acknowledged and deleted in Redis; a
+ * crash in between re-delivers it, and the rows' primary key turns the repeat into a no-op, so
+ * every event lands exactly once. The same transaction keeps `accounts.used` equal to charges
+ * minus refunds, which is what an account is rebuilt from when Redis loses it.
+ */
+@Injectable()
+export class UsageDrain implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('UsageDrain');
+  private readonly consumer = `${hostname()}-${process.pid}`;
+  private running?: Promise<void>;
+  private stopping = false;
+  private lastClaim = 0;
+
+  constructor(
+    @InjectRedis() private readonly redis: RedisClient,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Runs until shutdown; the batch in hand is finished first. */
+  onApplicationBootstrap(): void {
+    this.running = this.loop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    let ready = false;
+    while (!this.stopping) {
+      try {
+        if (!ready) {
+          await this.createGroups();
+          ready = true;
+          this.logger.log(`Draining ${USAGE_STREAMS.length} usage streams into PostgreSQL as ${this.consumer}`);
+        }
+        const moved = await this.drainAll();
+        if (moved === 0) await new Promise((resolve) => setTimeout(resolve, IDLE_WAIT_MS));
+      } catch (error) {
+        // The groups may be gone with the streams (a Redis restarted empty): make them again.
+        ready = false;
+        this.metrics.count('maas_usage_drain_errors_total', 'Failed usage drain batches (retried).');
+        this.logger.warn(`Usage drain failed, retrying: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  /** One pass over every stream; returns the number of events moved. */
+  async drainAll(): Promise<number> {
+    const claim = Date.now() - this.lastClaim > CLAIM_EVERY_MS;
+    if (claim) this.lastClaim = Date.now();
+    let moved = 0;
+    for (const stream of USAGE_STREAMS) {
+      if (claim) moved += await this.move(stream, await this.claimStale(stream));
+      const read = (await this.redis.xreadgroup('GROUP', GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', stream, '>')) as
+        | [string, Entry[]][]
+        | null;
+      moved += await this.move(stream, read?.[0]?.[1] ?? []);
+    }
+    return moved;
+  }
+
+  private async claimStale(stream: string): Promise<Entry[]> {
+    const [, entries] = (await this.redis.xautoclaim(stream, GROUP, this.consumer, CLAIM_AFTER_MS, '0-0', 'COUNT', BATCH)) as [
+      string,
+      Entry[],
+    ];
+    return entries;
+  }
+
+  private async move(stream: string, entries: Entry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const events = entries.map(([, fields]) => eventOf(fields));
+    await this.record(events);
+    const ids = entries.map(([id]) => id);
+    await this.redis.xack(stream, GROUP, ...ids);
+    await this.redis.xdel(stream, ...ids);
+    const lag = Date.now() - Math.min(...events.map((event) => event.at));
+    this.metrics.gauge('maas_usage_drain_lag_ms', 'Age of the oldest event in the last batch moved to PostgreSQL.', lag);
+    this.metrics.count('maas_usage_events_drained_total', 'Usage events moved from Redis to PostgreSQL.', events.length);
+    return events.length;
+  }
+
+  /** One statement: insert what is new, and move each account's `used` by exactly that. */
+  private async record(events: UsageEvent[]): Promise<void> {
+    await this.db.query(
+      `WITH incoming AS (
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::bigint[], $7::json[])
+           AS t(id, user_id, kind, amount, format, at_ms, content)
+       ), inserted AS (
+         INSERT INTO usage_events (id, user_id, kind, amount, format, at, content)
+         SELECT id, user_id, kind, amount, format, to_timestamp(at_ms / 1000.0), content FROM incoming
+         ON CONFLICT (id) DO NOTHING
+         RETURNING user_id, kind, amount
+       )
+       UPDATE accounts a SET used = a.used + d.delta, updated_at = now()
+       FROM (SELECT user_id, SUM(CASE kind WHEN 'charge' THEN amount ELSE -amount END) AS delta
+             FROM inserted GROUP BY user_id) d
+       WHERE a.user_id = d.user_id`,
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.user),
+        events.map((e) => e.kind),
+        events.map((e) => e.amount),
+        events.map((e) => e.format),
+        events.map((e) => e.at),
+        events.map((e) => e.content),
+      ],
+    );
+  }
+
+  private async createGroups(): Promise<void> {
+    for (const stream of USAGE_STREAMS) {
+      try {
+        await this.redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!(error as Error).message.includes('BUSYGROUP')) throw error;
+      }
+    }
+  }
+}
+
+function eventOf(fields: string[]): UsageEvent {
+  const map = new Map<string, string>();
+  for (let i = 0; i < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
+  return {
+    id: map.get('id') as string,
+    user: map.get('user') as string,
+    kind: map.get('kind') as string,
+    amount: Number(map.get('amount')),
+    format: map.get('format') as string,
+    at: Number(map.get('at')),
+    content: map.get('content') ?? null,
+  };
+}
+
+/** The drain, for the worker app, or for the API when it runs the worker in-process. */
+@Module({ providers: [UsageDrain] })
+export class UsageDrainModule {}

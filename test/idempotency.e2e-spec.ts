@@ -1,0 +1,78 @@
+import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
+
+describe.each(ledgerModes())('Idempotency-Key on GET /memes, %s ledger', (mode) => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start(testConfig(mode));
+  });
+  afterAll(() => api.close());
+
+  it('answers 20 concurrent retries with one key with the same meme, charged once', async () => {
+    const user = uniqueUser('idem');
+    await api.credit(user, 10);
+    const token = api.token(user);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => api.get(memePath('retry me'), token, { 'idempotency-key': 'order-42' })),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    expect(new Set(bodies).size).toBe(1);
+    expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
+    expect(JSON.parse(bodies[0])).toMatchObject({ query: 'retry me', remaining: 9 });
+    expect(await api.balance(user)).toMatchObject({ used: 1, remaining: 9 });
+  });
+
+  it('replays later retries verbatim and keeps keys apart per user', async () => {
+    const user = uniqueUser('idem-later');
+    await api.credit(user, 10);
+    const first = await api.get(memePath(), api.token(user), { 'idempotency-key': 'k1' });
+    await api.get(memePath(), api.token(user)); // spends another token in between
+    const retry = await api.get(memePath(), api.token(user), { 'idempotency-key': 'k1' });
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('tokens-remaining')).toBe('9');
+    expect(await retry.text()).toBe(await first.text());
+    expect(await api.balance(user)).toMatchObject({ used: 2 });
+
+    const other = uniqueUser('idem-other');
+    await api.credit(other, 1);
+    const theirs = await api.get(memePath(), api.token(other), { 'idempotency-key': 'k1' });
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    expect(await json(theirs)).toMatchObject({ userId: other, remaining: 0 });
+  });
+
+  it('refuses the same key with other parameters with 422, charging nothing', async () => {
+    const user = uniqueUser('idem-reuse');
+    await api.credit(user, 10);
+    await api.get(memePath('first'), api.token(user), { 'idempotency-key': 'k' });
+    const reused = await api.get(memePath('second'), api.token(user), { 'idempotency-key': 'k' });
+    expect(reused.status).toBe(422);
+    expect(await json(reused)).toMatchObject({ code: 'idempotency_key_reused' });
+    expect(await api.balance(user)).toMatchObject({ used: 1 });
+  });
+
+  it('replays a 402 to a retry with the same key', async () => {
+    const user = uniqueUser('idem-poor');
+    await api.credit(user, 1);
+    await api.get(memePath(), api.token(user));
+    const refused = await api.get(memePath(), api.token(user), { 'idempotency-key': 'broke' });
+    expect(refused.status).toBe(402);
+    const again = await api.get(memePath(), api.token(user), { 'idempotency-key': 'broke' });
+    expect(again.status).toBe(402);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await json(again)).toMatchObject({ code: 'insufficient_tokens', balance: 0, cost: 1 });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['too long', 'k'.repeat(256)],
+    ['non-ASCII', 'clé'],
+  ])('refuses a %s key with 400, charging nothing', async (_, key) => {
+    const user = uniqueUser('idem-bad');
+    await api.credit(user, 3);
+    const response = await api.get(memePath(), api.token(user), { 'idempotency-key': key });
+    expect(response.status).toBe(400);
+    expect(await json(response)).toMatchObject({ code: 'invalid_request', errors: [{ field: 'Idempotency-Key' }] });
+    expect(await api.balance(user)).toMatchObject({ used: 0 });
+  });
+});

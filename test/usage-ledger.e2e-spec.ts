@@ -1,0 +1,113 @@
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { Metrics } from '@maas/core';
+import { TokenLedger } from '@maas/tokens';
+import { RedisServerProcess } from './setup/redis-server';
+import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** What PostgreSQL knows of a user: the account row and the usage ledger. */
+async function books(db: DataSource, user: string) {
+  const [account] = await db.query('SELECT purchased::int, used::int FROM accounts WHERE user_id = $1', [user]);
+  const [usage] = await db.query(
+    `SELECT COUNT(*) FILTER (WHERE kind = 'charge')::int AS charges, COUNT(*) FILTER (WHERE kind = 'refund')::int AS refunds,
+            COALESCE(SUM(CASE kind WHEN 'charge' THEN amount ELSE -amount END), 0)::int AS spent
+     FROM usage_events WHERE user_id = $1`,
+    [user],
+  );
+  return { ...account, ...usage };
+}
+
+describe.each(ledgerModes())('the usage ledger in PostgreSQL, %s mode', (mode) => {
+  let api: TestApi;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    api = await TestApi.start(testConfig(mode));
+    db = api.app.get(DataSource);
+  });
+  afterAll(() => api.close());
+
+  it('records every charge and refund once, with the meme, and balances = purchases - charges + refunds', async () => {
+    const user = uniqueUser('books');
+    await api.credit(user, 40);
+    const token = api.token(user);
+    const memes = await Promise.all(Array.from({ length: 25 }, async () => json(await api.get(memePath(), token))));
+    const ledger = api.app.get(TokenLedger);
+    for (const meme of memes.slice(0, 5)) await ledger.refund(user, meme.id, 1, 'text');
+    await waitFor(async () => (await books(db, user)).used === 20);
+
+    expect(await books(db, user)).toEqual({ purchased: 40, used: 20, charges: 25, refunds: 5, spent: 20 });
+    expect(await api.balance(user)).toMatchObject({ purchased: 40, used: 20, remaining: 20 });
+    const [stored] = await db.query('SELECT content FROM usage_events WHERE id = $1', [memes[7].id]);
+    expect(stored.content).toMatchObject({ id: memes[7].id, meme: memes[7].meme, userId: user });
+  });
+});
+
+describe('the Redis usage streams', () => {
+  if (process.env.MAAS_TEST_REDIS_SKIP) {
+    it.todo(`skipped: ${process.env.MAAS_TEST_REDIS_SKIP}`);
+    return;
+  }
+  const server = new RedisServerProcess(6380 + Number(process.env.JEST_WORKER_ID ?? 0));
+  let api: TestApi;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    await server.start();
+    api = await TestApi.start(testConfig('redis', { REDIS_URL: server.url }));
+    db = api.app.get(DataSource);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await server.stop();
+  });
+
+  it('reach PostgreSQL within a second under a burst, and the lag is exported', async () => {
+    const user = uniqueUser('lag');
+    await api.credit(user, 500);
+    const token = api.token(user);
+    await Promise.all(Array.from({ length: 300 }, () => api.get(memePath(), token)));
+    const done = Date.now();
+    await waitFor(async () => (await books(db, user)).used === 300);
+    expect(Date.now() - done).toBeLessThan(1000);
+    const lag = api.app.get(Metrics).value('maas_usage_drain_lag_ms');
+    expect(lag).toBeGreaterThanOrEqual(0);
+    expect(lag).toBeLessThan(1000);
+    const metrics = await (await api.get('/metrics')).text();
+    expect(metrics).toMatch(/^maas_usage_drain_lag_ms \d+$/m);
+  });
+
+  it('lose nothing when Redis restarts empty: balances are rebuilt from PostgreSQL, exactly', async () => {
+    const users = await Promise.all([10, 20, 30].map(async (tokens) => {
+      const user = uniqueUser('restart');
+      await api.credit(user, tokens);
+      return user;
+    }));
+    for (const user of users) {
+      const token = api.token(user);
+      await Promise.all(Array.from({ length: 7 }, () => api.get(memePath(), token)));
+    }
+    await waitFor(async () => (await Promise.all(users.map((u) => books(db, u)))).every((b) => b.used === 7));
+    const before = await Promise.all(users.map((u) => api.balance(u)));
+
+    const redis = new Redis(server.url);
+    await redis.flushall(); // what a restart without persistence leaves
+    redis.disconnect();
+
+    expect(await Promise.all(users.map((u) => api.balance(u)))).toEqual(before);
+    // Spending goes on from the rebuilt balance: 3 tokens left for the first user, so exactly 3 sell.
+    const token = api.token(users[0]);
+    const statuses = await Promise.all(Array.from({ length: 10 }, async () => (await api.get(memePath(), token)).status));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+    await waitFor(async () => (await books(db, users[0])).used === 10);
+    expect(await api.balance(users[0])).toMatchObject({ purchased: 10, used: 10, remaining: 0 });
+  });
+});
