@@ -16,7 +16,8 @@ const COMMAND_TIMEOUT_MS = 250;
 async function main(): Promise<void> {
   const env = process.env as Record<string, string>;
   const key = createSecretKey(Buffer.from(env.JWT_SECRET));
-  const redis = await connectRedis(createRedis({ redisUrl: env.REDIS_URL, redisCommandTimeoutMs: COMMAND_TIMEOUT_MS }), env.REDIS_URL);
+  const settings = { redisUrl: env.REDIS_URL, redisCommandTimeoutMs: COMMAND_TIMEOUT_MS };
+  const redis = await connectRedis(createRedis(settings), settings);
   const sell = new LuaScript<[number, number]>(SELL_SCRIPT);
   const places = new PlaceFinder();
   const app = Fastify();

@@ -16,7 +16,7 @@ async function pool<T>(total: number, inFlight: number, task: (i: number) => Pro
   return results;
 }
 
-describe.each(ledgerModes())('concurrency, %s ledger', (mode) => {
+describe.each(ledgerModes({ cluster: true }))('concurrency, %s ledger', (mode) => {
   let api: TestApi;
 
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import { Sale, SaleOutcome, TokenLedger, TokensService } from '@maas/tokens';
 import { ledgerModes, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 /** One contract, every adapter: the ledger's rules do not depend on where balances live. */
-describe.each(ledgerModes())('TokenLedger contract, %s adapter', (mode) => {
+describe.each(ledgerModes({ cluster: true }))('TokenLedger contract, %s adapter', (mode) => {
   let api: TestApi;
   let ledger: TokenLedger;
   let tokens: TokensService;

@@ -6,12 +6,14 @@ import { Redis } from 'ioredis';
 // Relative: globalSetup runs outside Jest's module mapper.
 import { migrate } from '../../libs/core/src/database/migrate';
 import { startEmbeddedPostgres } from '../../libs/core/src/database/embedded-postgres';
+import { startRedisCluster } from './redis-cluster';
 
 /**
  * Real PostgreSQL and real Redis for every test run:
  * - DATABASE_URL set: that server is used; unset: an embedded PostgreSQL is started in a temp dir.
- * - REDIS_URL set, or a Redis on 127.0.0.1:6379: used. None: Redis suites are skipped with the
- *   reason printed, except with CI=true, where a missing Redis or PostgreSQL fails the run.
+ * - REDIS_URL set, or a Redis on 127.0.0.1:6379: used, and a 3-master Redis Cluster is started
+ *   from redis-server processes. None: Redis suites are skipped with the reason printed, except
+ *   with CI=true, where a missing Redis or PostgreSQL fails the run.
  * The outcome reaches the test workers through environment variables.
  */
 export default async function globalSetup(): Promise<void> {
@@ -36,6 +38,10 @@ export default async function globalSetup(): Promise<void> {
     process.stdout.write(`\n[maas tests] SKIPPING Redis suites: ${process.env.MAAS_TEST_REDIS_SKIP}\n`);
   } else {
     process.env.REDIS_URL = redisUrl;
+    // The same machine runs redis-server: a real Redis Cluster for the cluster suites too.
+    const cluster = await startRedisCluster([await clusterPort(), await clusterPort(), await clusterPort()]);
+    process.env.MAAS_TEST_REDIS_CLUSTER_NODES = cluster.nodes.join(',');
+    (globalThis as { stopRedisCluster?: () => Promise<void> }).stopRedisCluster = cluster.stop;
   }
 }
 
@@ -57,13 +63,27 @@ async function redisProblem(url: string): Promise<string | undefined> {
   }
 }
 
-function freePort(): Promise<number> {
+function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
     });
     server.on('error', reject);
   });
+}
+
+/** A free port whose cluster bus port (+10000) is free too, so both stay below 65536. */
+async function clusterPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    try {
+      await freePort(port);
+      await freePort(port + 10_000);
+      return port;
+    } catch {
+      // taken: draw again
+    }
+  }
 }

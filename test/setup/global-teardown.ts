@@ -1,4 +1,5 @@
-/** Stops the embedded PostgreSQL that global-setup started, if it started one. */
+/** Stops what global-setup started: the embedded PostgreSQL and the Redis Cluster, if any. */
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { stopEmbeddedPostgres?: () => Promise<void> }).stopEmbeddedPostgres?.();
+  const started = globalThis as { stopEmbeddedPostgres?: () => Promise<void>; stopRedisCluster?: () => Promise<void> };
+  await Promise.all([started.stopEmbeddedPostgres?.(), started.stopRedisCluster?.()]);
 }

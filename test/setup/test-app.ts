@@ -3,18 +3,18 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ADMIN_ROLE, loadConfig, RuntimeConfig, TokenService } from '@maas/core';
 import { createApp } from '../../apps/api/src/create-app';
 
-export type LedgerMode = 'postgres' | 'redis';
+export type LedgerMode = 'postgres' | 'redis' | 'redis-cluster';
 
 /** Why Redis suites are skipped on this machine, or undefined when Redis is there (always in CI). */
 export const redisSkipReason = process.env.MAAS_TEST_REDIS_SKIP;
 
 /** The ledger modes this run can test; a skipped mode is announced, never silent. */
-export function ledgerModes(): LedgerMode[] {
+export function ledgerModes({ cluster = false } = {}): LedgerMode[] {
   if (redisSkipReason) {
     process.stdout.write(`[maas tests] Redis mode skipped in this suite: ${redisSkipReason}\n`);
     return ['postgres'];
   }
-  return ['postgres', 'redis'];
+  return cluster ? ['postgres', 'redis', 'redis-cluster'] : ['postgres', 'redis'];
 }
 
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
@@ -25,6 +25,7 @@ export function testConfig(mode: LedgerMode, env: Record<string, string> = {}): 
     LOG_LEVEL: 'silent',
     DATABASE_URL: process.env.DATABASE_URL,
     ...(mode === 'redis' ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...(mode === 'redis-cluster' ? { REDIS_CLUSTER_NODES: process.env.MAAS_TEST_REDIS_CLUSTER_NODES } : {}),
     JWT_SECRET: TEST_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
     DOCS_ENABLED: 'true',

@@ -9,6 +9,7 @@ import {
   MetricsModule,
   ProblemFilter,
   RedisModule,
+  redisConfigured,
   RuntimeConfig,
   ThrottlingModule,
   UserThrottlerGuard,
@@ -19,13 +20,13 @@ import { TokensModule, UsageDrainModule } from '@maas/tokens';
 @Module({})
 export class AppModule {
   static forRoot(config: RuntimeConfig): DynamicModule {
-    const redis = config.redisUrl !== undefined;
+    const redis = redisConfigured(config);
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
-        ...(config.redisUrl ? [RedisModule.forRoot({ ...config, redisUrl: config.redisUrl })] : []),
+        ...(redis ? [RedisModule.forRoot(config)] : []),
         AuthModule,
         ThrottlingModule.forRoot({ perMinute: config.rateLimitPerMinute, redis }),
         HealthModule,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, createPino, loadConfig, PinoLoggerService } from '@maas/core';
+import { ConfigError, createPino, loadConfig, PinoLoggerService, redisConfigured } from '@maas/core';
 import { createApp } from './create-app';
 import { seedDemo } from './demo';
 import { prepareRuntime } from './runtime';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const shown = runtime.host === '0.0.0.0' || runtime.host === '::' ? 'localhost' : runtime.host;
   const baseUrl = `http://${shown}:${runtime.port}`;
   new Logger('Bootstrap').log(
-    `MaaS listening on ${baseUrl} (ledger: ${runtime.redisUrl ? 'Redis' : 'PostgreSQL'}, env: ${runtime.env})`,
+    `MaaS listening on ${baseUrl} (ledger: ${redisConfigured(runtime) ? 'Redis' : 'PostgreSQL'}, env: ${runtime.env})`,
   );
   await seedDemo(app, runtime, baseUrl);
 }

@@ -18,6 +18,8 @@ export interface AppConfig {
   readonly databaseStatementTimeoutMs: number;
   /** Set: Redis holds the hot balances; unset: PostgreSQL does. */
   readonly redisUrl: string | undefined;
+  /** Set: a Redis Cluster through these seed nodes (host:port), instead of REDIS_URL. */
+  readonly redisClusterNodes: readonly string[] | undefined;
   readonly redisCommandTimeoutMs: number;
   /** Unset in development: generated once and kept in `dataDir`. */
   readonly jwtSecret: string | undefined;
@@ -62,6 +64,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const redisUrl = read.optionalString('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  const redisClusterNodes = read.optionalString('REDIS_CLUSTER_NODES')?.split(',').map((node) => node.trim());
+  if (redisClusterNodes && !redisClusterNodes.every((node) => /^[^\s:]+:\d{1,5}$/.test(node))) {
+    problems.push('REDIS_CLUSTER_NODES must be a comma-separated list of host:port');
+  }
+  if (redisClusterNodes && redisUrl) problems.push('Set REDIS_URL or REDIS_CLUSTER_NODES, not both');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must start with postgres:// or postgresql://');
   }
@@ -78,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databaseConnectTimeoutMs: read.int('DATABASE_CONNECT_TIMEOUT_MS', 2000, 1, 600_000),
     databaseStatementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 2000, 1, 600_000),
     redisUrl,
+    redisClusterNodes,
     redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 250, 1, 60_000),
     jwtSecret,
     jwtIssuer: read.string('JWT_ISSUER', 'maas'),

@@ -1,13 +1,20 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, RedisOptions } from 'ioredis';
 import { RedisClient } from './lua-script';
 
 export const REDIS = Symbol('REDIS');
 export const InjectRedis = (): ParameterDecorator => Inject(REDIS);
 
 export interface RedisSettings {
-  readonly redisUrl: string;
+  readonly redisUrl?: string;
+  /** Set: a Redis Cluster, reached through these seed nodes (host:port). */
+  readonly redisClusterNodes?: readonly string[];
   readonly redisCommandTimeoutMs: number;
+}
+
+/** Whether these settings name a Redis at all (standalone or cluster). */
+export function redisConfigured(settings: Omit<RedisSettings, 'redisCommandTimeoutMs'>): boolean {
+  return settings.redisUrl !== undefined || settings.redisClusterNodes !== undefined;
 }
 
 /**
@@ -15,8 +22,8 @@ export interface RedisSettings {
  * disconnected, then re-send them after reconnecting, which could apply a charge twice):
  * a command times out, nothing is queued while offline, one retry at most.
  */
-export function createRedis(settings: RedisSettings): Redis {
-  return new Redis(settings.redisUrl, {
+export function createRedis(settings: RedisSettings): RedisClient {
+  const options: RedisOptions = {
     commandTimeout: settings.redisCommandTimeoutMs,
     connectTimeout: 2000,
     enableOfflineQueue: false,
@@ -25,17 +32,27 @@ export function createRedis(settings: RedisSettings): Redis {
     enableAutoPipelining: true,
     lazyConnect: true,
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-  });
+  };
+  if (settings.redisClusterNodes) {
+    const nodes = settings.redisClusterNodes.map((node) => {
+      const [host, port] = node.split(':');
+      return { host, port: Number(port) };
+    });
+    // The cluster client queues commands until it knows the slots, then fails fast like the rest.
+    return new Cluster(nodes, { redisOptions: options, enableAutoPipelining: true, lazyConnect: true, enableOfflineQueue: true });
+  }
+  return new Redis(settings.redisUrl as string, options);
 }
 
 /** Resolves once the client is ready; boot fails with a clear message when Redis cannot be reached. */
-export async function connectRedis(redis: Redis, url: string): Promise<Redis> {
+export async function connectRedis(redis: RedisClient, settings: RedisSettings): Promise<RedisClient> {
   try {
     await redis.connect();
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw new Error(`Cannot reach Redis at ${redactUrl(url)}: ${(error as Error).message}`);
+    const where = settings.redisClusterNodes ? `the Redis Cluster at ${settings.redisClusterNodes.join(', ')}` : redactUrl(settings.redisUrl ?? '');
+    throw new Error(`Cannot reach ${where}: ${(error as Error).message}`);
   }
 }
 
@@ -55,7 +72,7 @@ class RedisLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** Present only when REDIS_URL is set: modules that can use Redis check for it. */
+/** Present only when REDIS_URL or REDIS_CLUSTER_NODES is set: modules that can use Redis check for it. */
 @Global()
 @Module({})
 export class RedisModule {
@@ -63,7 +80,7 @@ export class RedisModule {
     return {
       module: RedisModule,
       providers: [
-        { provide: REDIS, useFactory: () => connectRedis(createRedis(settings), settings.redisUrl) },
+        { provide: REDIS, useFactory: () => connectRedis(createRedis(settings), settings) },
         RedisLifecycle,
       ],
       exports: [REDIS],
