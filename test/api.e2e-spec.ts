@@ -262,6 +262,8 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
         '/health/live',
         '/health/ready',
         '/memes',
+        '/memes/undelivered',
+        '/memes/{id}',
         '/tokens/balance',
       ]);
     });

@@ -1,19 +1,24 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { AppError, Caller, Principal } from '@maas/core';
 import { MAX_QUERY_LENGTH, MEME_FORMATS, parseMemeQuery } from './meme-query';
-import { Meme, MemesService } from './memes.service';
+import { DeliveryTracker } from './delivery-tracker';
+import { Meme, MemesService, StoredMeme, UNDELIVERED_LIMIT } from './memes.service';
 
 export const TOKENS_REMAINING_HEADER = 'Tokens-Remaining';
 /** 1-255 printable ASCII characters. */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 @ApiTags('memes')
 @ApiBearerAuth()
 @Controller('memes')
 export class MemesController {
-  constructor(private readonly memes: MemesService) {}
+  constructor(
+    private readonly memes: MemesService,
+    private readonly deliveries: DeliveryTracker,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -49,6 +54,35 @@ export class MemesController {
     const { meme, replayed } = await this.memes.create(caller.userId, parsed.value, idempotencyKey);
     reply.header(TOKENS_REMAINING_HEADER, meme.remaining);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
+    this.markDeliveredWhenSent(reply, caller.userId, meme.id);
     return meme;
+  }
+
+  @Get('undelivered')
+  @ApiOperation({
+    summary: 'Memes you paid for whose answer never reached you',
+    description: `Newest first, at most ${UNDELIVERED_LIMIT}. A meme leaves the list once an answer carrying it (GET /memes/{id}, or a retry with its Idempotency-Key) has been sent.`,
+  })
+  undelivered(@Caller() caller: Principal): Promise<StoredMeme[]> {
+    return this.memes.undelivered(caller.userId);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One of your memes, again (free)' })
+  @ApiResponse({ status: 404, description: 'meme_not_found: no meme of yours has this id.' })
+  async find(
+    @Caller() caller: Principal,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<StoredMeme> {
+    if (!UUID.test(id)) throw new AppError('meme_not_found');
+    const meme = await this.memes.find(caller.userId, id);
+    this.markDeliveredWhenSent(reply, caller.userId, id);
+    return meme;
+  }
+
+  /** 'finish': the whole answer was handed to the network. A caller gone before that never got it. */
+  private markDeliveredWhenSent(reply: FastifyReply, userId: string, memeId: string): void {
+    reply.raw.once('finish', () => this.deliveries.delivered(userId, memeId));
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppError, RuntimeConfig } from '@maas/core';
-import { SaleContent, TokenLedger } from '@maas/tokens';
+import { SaleContent, SalesArchive, TokenLedger } from '@maas/tokens';
 import { Caption } from './caption';
 import { MemeGenerator } from './meme-generator';
 import { MemeFormat, MemeQuery } from './meme-query';
@@ -24,6 +24,15 @@ export interface Meme {
   readonly remaining: number;
 }
 
+/** A meme read back after the sale: as first answered, less the balance of that moment. */
+export type StoredMeme = Omit<Meme, 'remaining'> & {
+  /** When the answer carrying it was handed to the network; null if that never happened. */
+  readonly deliveredAt: string | null;
+};
+
+/** How many undelivered memes one call lists. */
+export const UNDELIVERED_LIMIT = 100;
+
 export interface MemeResult {
   readonly meme: Meme;
   /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */
@@ -35,8 +44,19 @@ export class MemesService {
   constructor(
     private readonly ledger: TokenLedger,
     private readonly generator: MemeGenerator,
+    private readonly archive: SalesArchive,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
+
+  async find(userId: string, id: string): Promise<StoredMeme> {
+    const sale = await this.archive.find(userId, id);
+    if (!sale) throw new AppError('meme_not_found');
+    return stored(sale.content, sale.deliveredAt);
+  }
+
+  async undelivered(userId: string): Promise<StoredMeme[]> {
+    return (await this.archive.undelivered(userId, UNDELIVERED_LIMIT)).map((sale) => stored(sale.content, sale.deliveredAt));
+  }
 
   /**
    * Makes the meme, then sells it in one atomic ledger step (charge, usage record, stored meme,
@@ -98,6 +118,11 @@ function insufficient(format: MemeFormat, cost: number, balance: number, headers
 /** Identifies the request's parameters: the same Idempotency-Key with others is refused. */
 function fingerprint({ format, lat, lon, query }: MemeQuery): string {
   return createHash('sha1').update(JSON.stringify([format, lat, lon, query])).digest('hex');
+}
+
+function stored(content: SaleContent, deliveredAt: Date | null): StoredMeme {
+  const { remaining: _, ...meme } = memeOf(content, 0);
+  return { ...meme, deliveredAt: deliveredAt?.toISOString() ?? null };
 }
 
 /** Field by field, in a fixed order, so a replay is the same JSON as the first answer. */

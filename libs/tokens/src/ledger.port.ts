@@ -50,6 +50,12 @@ export abstract class TokenLedger {
    */
   abstract refund(userId: string, saleId: string, amount: number, format: string): Promise<boolean>;
 
+  /**
+   * Records that these sales' memes reached their callers (the response was handed to the
+   * network). Memes never marked are the ones listed as undelivered.
+   */
+  abstract markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void>;
+
   /** The live balance, or undefined for a user who has never been credited. */
   abstract balance(userId: string): Promise<Balance | undefined>;
 

@@ -99,6 +99,14 @@ export class PostgresLedger extends TokenLedger {
     );
   }
 
+  async markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void> {
+    await withDatabase(() =>
+      this.db.query('UPDATE usage_events SET delivered_at = now() WHERE id = ANY($1) AND delivered_at IS NULL', [
+        sales.map((sale) => sale.saleId),
+      ]),
+    );
+  }
+
   async balance(userId: string): Promise<Balance | undefined> {
     const totals = await this.book.totals(userId);
     return totals && balanceOf(userId, totals.purchased, totals.used);

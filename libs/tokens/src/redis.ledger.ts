@@ -95,6 +95,24 @@ export class RedisLedger extends TokenLedger {
     return applied === 1;
   }
 
+  /**
+   * Through the usage streams, one event per shard: the worker applies it after the charges it
+   * follows, which may not be in PostgreSQL yet.
+   */
+  async markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void> {
+    const byStream = new Map<string, string[]>();
+    for (const { userId, saleId } of sales) {
+      const stream = usageStreamOf(userId);
+      byStream.set(stream, [...(byStream.get(stream) ?? []), saleId]);
+    }
+    const at = Date.now();
+    await this.call(() =>
+      Promise.all(
+        [...byStream].map(([stream, ids]) => this.redis.xadd(stream, '*', 'kind', 'delivered', 'ids', ids.join(','), 'at', at)),
+      ),
+    );
+  }
+
   async balance(userId: string): Promise<Balance | undefined> {
     const [purchased, used] = await this.call(() => this.redis.hmget(accountKey(userId), 'p', 'u'));
     if (purchased !== null) return balanceOf(userId, Number(purchased), Number(used ?? 0));

@@ -9,6 +9,7 @@ import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { PurchaseEntity } from './purchase.entity';
 import { UsageEventEntity } from './usage-event.entity';
 import { RedisLedger } from './redis.ledger';
+import { SalesArchive } from './sales-archive';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
 
@@ -20,8 +21,13 @@ export class TokensModule {
       module: TokensModule,
       imports: [TypeOrmModule.forFeature([AccountEntity, PurchaseEntity, UsageEventEntity, IdempotencyKeyEntity])],
       controllers: [TokensController, AdminTokensController],
-      providers: [PurchaseBook, TokensService, { provide: TokenLedger, useClass: redis ? RedisLedger : PostgresLedger }],
-      exports: [TokensService, TokenLedger],
+      providers: [
+        PurchaseBook,
+        SalesArchive,
+        TokensService,
+        { provide: TokenLedger, useClass: redis ? RedisLedger : PostgresLedger },
+      ],
+      exports: [TokensService, TokenLedger, SalesArchive],
       global: true,
     };
   }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import { Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { InjectRedis, Metrics, RedisClient } from '@maas/core';
 import { USAGE_STREAMS } from './redis.scripts';
 
@@ -24,6 +24,12 @@ interface UsageEvent {
   content: string | null;
 }
 
+/** Memes that reached their callers (see TokenLedger.markDelivered). */
+interface Delivery {
+  ids: string[];
+  at: number;
+}
+
 /**
  * Moves usage events from the Redis streams into PostgreSQL's usage ledger (Redis mode only).
  * At least once: a batch is committed in PostgreSQL, then acknowledged and deleted in Redis; a
@@ -32,7 +38,7 @@ interface UsageEvent {
  * minus refunds, which is what an account is rebuilt from when Redis loses it.
  */
 @Injectable()
-export class UsageDrain implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('UsageDrain');
   private readonly consumer = `${hostname()}-${process.pid}`;
   private running?: Promise<void>;
@@ -50,7 +56,8 @@ export class UsageDrain implements OnApplicationBootstrap, OnApplicationShutdown
     this.running = this.loop();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the clients close: the batch in hand is committed and acknowledged. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.running;
   }
@@ -101,20 +108,35 @@ export class UsageDrain implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async move(stream: string, entries: Entry[]): Promise<number> {
     if (entries.length === 0) return 0;
-    const events = entries.map(([, fields]) => eventOf(fields));
-    await this.record(events);
+    const events: UsageEvent[] = [];
+    const deliveries: Delivery[] = [];
+    for (const [, fields] of entries) {
+      const event = fieldsOf(fields);
+      if (event.get('kind') === 'delivered') deliveries.push(deliveryOf(event));
+      else events.push(usageOf(event));
+    }
+    // Charges first: a delivery in the same batch refers to a charge before it in the stream.
+    await this.db.transaction(async (tx) => {
+      if (events.length > 0) await this.record(tx, events);
+      for (const { ids, at } of deliveries) {
+        await tx.query('UPDATE usage_events SET delivered_at = to_timestamp($2 / 1000.0) WHERE id = ANY($1) AND delivered_at IS NULL', [
+          ids,
+          at,
+        ]);
+      }
+    });
     const ids = entries.map(([id]) => id);
     await this.redis.xack(stream, GROUP, ...ids);
     await this.redis.xdel(stream, ...ids);
-    const lag = Date.now() - Math.min(...events.map((event) => event.at));
+    const lag = Date.now() - Math.min(...[...events, ...deliveries].map((event) => event.at));
     this.metrics.gauge('maas_usage_drain_lag_ms', 'Age of the oldest event in the last batch moved to PostgreSQL.', lag);
-    this.metrics.count('maas_usage_events_drained_total', 'Usage events moved from Redis to PostgreSQL.', events.length);
-    return events.length;
+    this.metrics.count('maas_usage_events_drained_total', 'Usage events moved from Redis to PostgreSQL.', entries.length);
+    return entries.length;
   }
 
   /** One statement: insert what is new, and move each account's `used` by exactly that. */
-  private async record(events: UsageEvent[]): Promise<void> {
-    await this.db.query(
+  private async record(tx: EntityManager, events: UsageEvent[]): Promise<void> {
+    await tx.query(
       `WITH incoming AS (
          SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::bigint[], $7::json[])
            AS t(id, user_id, kind, amount, format, at_ms, content)
@@ -151,9 +173,17 @@ export class UsageDrain implements OnApplicationBootstrap, OnApplicationShutdown
   }
 }
 
-function eventOf(fields: string[]): UsageEvent {
+function fieldsOf(fields: string[]): Map<string, string> {
   const map = new Map<string, string>();
   for (let i = 0; i < fields.length; i += 2) map.set(fields[i], fields[i + 1]);
+  return map;
+}
+
+function deliveryOf(map: Map<string, string>): Delivery {
+  return { ids: (map.get('ids') as string).split(','), at: Number(map.get('at')) };
+}
+
+function usageOf(map: Map<string, string>): UsageEvent {
   return {
     id: map.get('id') as string,
     user: map.get('user') as string,

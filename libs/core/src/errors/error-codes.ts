@@ -8,6 +8,7 @@ export const ERRORS = {
   insufficient_tokens: { status: 402, title: 'Not enough tokens for this meme. Buy more tokens to continue.' },
   forbidden: { status: 403, title: 'You are not allowed to do this.' },
   not_found: { status: 404, title: 'There is nothing at this address.' },
+  meme_not_found: { status: 404, title: 'You have no meme with this id.' },
   account_not_found: { status: 404, title: 'No account exists for this user: it has never been credited with tokens.' },
   purchase_reference_conflict: {
     status: 409,

@@ -4,11 +4,17 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error';
 import { ERRORS, ErrorCode } from './error-codes';
 
-const STATUS_CODES: ReadonlyMap<number, ErrorCode> = new Map(
-  (Object.entries(ERRORS) as [ErrorCode, { status: number }][])
-    .filter(([code]) => code !== 'account_not_found')
-    .map(([code, { status }]) => [status, code]),
-);
+/** The code for an HTTP error raised by the framework rather than by a service (unknown route, body too large …). */
+const FRAMEWORK_CODES: readonly ErrorCode[] = [
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+];
+const STATUS_CODES: ReadonlyMap<number, ErrorCode> = new Map(FRAMEWORK_CODES.map((code) => [ERRORS[code].status, code]));
 
 /** Renders every error as RFC 9457 problem+json with a stable `code`; 5xx internals are logged, never sent. */
 @Catch()
