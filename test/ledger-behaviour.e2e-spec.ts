@@ -93,7 +93,7 @@ describe('ledger behaviour specific to Redis', () => {
     await api.get(memePath(), api.token(user));
     expect(accountKey(user)).toMatch(new RegExp(`^\\{m\\d+\\}:a:${user}$`));
     expect(await redis.type(accountKey(user))).toBe('hash');
-    expect(await redis.hgetall(accountKey(user))).toEqual({ p: '9', u: '1' });
+    expect(await redis.hgetall(accountKey(user))).toEqual({ p: '9', u: '1', n: '1' });
     expect(await redis.call('OBJECT', 'ENCODING', accountKey(user))).toBe('listpack');
   });
 

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Metrics } from '@maas/core';
-import { TokenLedger } from '@maas/tokens';
+import { Reconciler, TokenLedger } from '@maas/tokens';
+import { accountKey } from '../libs/tokens/src/redis.scripts';
 import { RedisServerProcess } from './setup/redis-server';
 import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
@@ -83,6 +84,34 @@ describe('the Redis usage streams', () => {
     expect(lag).toBeLessThan(1000);
     const metrics = await (await api.get('/metrics')).text();
     expect(metrics).toMatch(/^maas_usage_drain_lag_ms \d+$/m);
+  });
+
+  it('are reconciled: drift is repaired from PostgreSQL, events still on their way are left alone', async () => {
+    const [drifting, behind, ahead] = await Promise.all([1, 2, 3].map(async () => {
+      const user = uniqueUser('drift');
+      await api.credit(user, 20);
+      const token = api.token(user);
+      await Promise.all(Array.from({ length: 4 }, () => api.get(memePath(), token)));
+      return user;
+    }));
+    await waitFor(async () => (await Promise.all([drifting, behind, ahead].map((u) => books(db, u)))).every((b) => b.used === 4));
+    const redis = new Redis(server.url);
+    try {
+      await redis.hset(accountKey(drifting), 'u', '1'); // a corrupted balance, same history
+      await redis.hset(accountKey(behind), 'u', '2', 'n', '2'); // an older snapshot: 2 of its 4 events
+      await redis.hset(accountKey(ahead), 'u', '9', 'n', '5'); // an event PostgreSQL has not seen yet
+
+      const report = await api.app.get(Reconciler).reconcile();
+      expect(report.drifted).toBe(2);
+      expect(report.repaired).toBe(2);
+      expect(await redis.hgetall(accountKey(drifting))).toEqual({ p: '20', u: '4', n: '4' });
+      expect(await redis.hgetall(accountKey(behind))).toEqual({ p: '20', u: '4', n: '4' });
+      expect(await redis.hgetall(accountKey(ahead))).toEqual({ p: '20', u: '9', n: '5' });
+      expect(api.app.get(Metrics).value('maas_reconcile_drifted_accounts')).toBe(2);
+      expect(await api.balance(drifting)).toMatchObject({ used: 4, remaining: 16 });
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('lose nothing when Redis restarts empty: balances are rebuilt from PostgreSQL, exactly', async () => {

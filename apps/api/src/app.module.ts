@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import {
   AuthGuard,
   AuthModule,
+  BreakersModule,
   ConfigModule,
   DatabaseModule,
   HealthModule,
@@ -15,7 +16,7 @@ import {
   UserThrottlerGuard,
 } from '@maas/core';
 import { MemesModule } from '@maas/memes';
-import { TokensModule, UsageDrainModule } from '@maas/tokens';
+import { TokensModule, LedgerWorkerModule } from '@maas/tokens';
 
 @Module({})
 export class AppModule {
@@ -31,10 +32,11 @@ export class AppModule {
         ThrottlingModule.forRoot({ perMinute: config.rateLimitPerMinute, redis }),
         HealthModule,
         MetricsModule,
+        BreakersModule,
         TokensModule.forRoot({ redis }),
         MemesModule,
         // In Redis mode usage events wait in Redis streams until the worker moves them to PostgreSQL.
-        ...(redis && config.workerInProcess ? [UsageDrainModule] : []),
+        ...(redis && config.workerInProcess ? [LedgerWorkerModule] : []),
       ],
       providers: [
         // Order matters: the rate limit is per user, so the caller must be known first.

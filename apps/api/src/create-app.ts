@@ -55,7 +55,6 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoLoggerService(pino),
   });
-  app.enableShutdownHooks();
   if (config.docsEnabled) {
     const document = SwaggerModule.createDocument(
       app,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConfigError, createPino, loadConfig, PinoLoggerService, redisConfigured } from '@maas/core';
+import { closeOnSignals, ConfigError, createPino, flushLogs, loadConfig, PinoLoggerService, redisConfigured } from '@maas/core';
 import { createApp } from './create-app';
 import { seedDemo } from './demo';
 import { prepareRuntime } from './runtime';
@@ -8,8 +8,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const pino = createPino(config.logLevel);
   Logger.overrideLogger(new PinoLoggerService(pino));
-  const runtime = await prepareRuntime(config);
+  const { runtime, stopDatabase } = await prepareRuntime(config);
   const app = await createApp(runtime, pino);
+  closeOnSignals(app, runtime.shutdownGraceMs, async () => {
+    await stopDatabase();
+    flushLogs(pino);
+  });
   await app.listen(runtime.port, runtime.host);
   const shown = runtime.host === '0.0.0.0' || runtime.host === '::' ? 'localhost' : runtime.host;
   const baseUrl = `http://${shown}:${runtime.port}`;

@@ -9,13 +9,15 @@ import { AppConfig, migrate, RuntimeConfig, startEmbeddedPostgres } from '@maas/
  * Outside production the defaults need nothing installed: a secret is generated and kept in
  * DATA_DIR, and without DATABASE_URL an embedded PostgreSQL is started there.
  */
-export async function prepareRuntime(config: AppConfig, logger = new Logger('Bootstrap')): Promise<RuntimeConfig> {
+export async function prepareRuntime(
+  config: AppConfig,
+  logger = new Logger('Bootstrap'),
+): Promise<{ runtime: RuntimeConfig; stopDatabase: () => Promise<void> }> {
   const jwtSecret = config.jwtSecret ?? developmentSecret(config.dataDir, logger);
-  const databaseUrl =
-    config.databaseUrl ?? (await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort)).url;
-  const runtime = { ...config, jwtSecret, databaseUrl };
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+  const runtime = { ...config, jwtSecret, databaseUrl: config.databaseUrl ?? (embedded?.url as string) };
   await migrate(runtime);
-  return runtime;
+  return { runtime, stopDatabase: async () => embedded?.stop() };
 }
 
 function developmentSecret(dataDir: string, logger: Logger): string {

@@ -16,6 +16,13 @@ export class AccountEntity {
   @Column({ type: 'bigint', default: 0 })
   used!: string;
 
+  /**
+   * Redis mode: the number of the last usage event of this account applied here. Redis counts
+   * the same events, so equal numbers mean both sides have seen the same history.
+   */
+  @Column({ type: 'bigint', default: 0 })
+  seq!: string;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, RuntimeConfig } from '@maas/core';
+import { APP_CONFIG, Breakers, RuntimeConfig } from '@maas/core';
 import { Balance, balanceOf } from './balance';
 import { Sale, SaleOutcome, TokenLedger } from './ledger.port';
-import { PurchaseBook, withDatabase } from './purchase-book';
+import { PurchaseBook } from './purchase-book';
 
 /**
  * Live balances in the `accounts` table. A sale is one transaction: claim the idempotency key,
@@ -16,13 +16,14 @@ export class PostgresLedger extends TokenLedger {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly book: PurchaseBook,
+    private readonly breakers: Breakers,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {
     super();
   }
 
   sell(sale: Sale): Promise<SaleOutcome> {
-    return withDatabase(() =>
+    return this.breakers.run('postgres', () =>
       this.db.transaction(async (tx) => {
         if (sale.idempotency) {
           const earlier = await this.claimKey(tx, sale);
@@ -85,7 +86,7 @@ export class PostgresLedger extends TokenLedger {
   }
 
   refund(userId: string, saleId: string, amount: number, format: string): Promise<boolean> {
-    return withDatabase(() =>
+    return this.breakers.run('postgres', () =>
       this.db.transaction(async (tx) => {
         const inserted: unknown[] = await tx.query(
           `INSERT INTO usage_events (id, user_id, kind, amount, format, at) VALUES ($1, $2, 'refund', $3, $4, now())
@@ -100,7 +101,7 @@ export class PostgresLedger extends TokenLedger {
   }
 
   async markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void> {
-    await withDatabase(() =>
+    await this.breakers.run('postgres', () =>
       this.db.query('UPDATE usage_events SET delivered_at = now() WHERE id = ANY($1) AND delivered_at IS NULL', [
         sales.map((sale) => sale.saleId),
       ]),

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppError } from '@maas/core';
+import { Breakers } from '@maas/core';
 
 export interface AccountTotals {
   readonly purchased: number;
   readonly used: number;
+  /** Usage events applied (Redis mode; see AccountEntity.seq). */
+  readonly seq: number;
 }
 
 export type RecordOutcome =
@@ -19,10 +21,13 @@ export type RecordOutcome =
  */
 @Injectable()
 export class PurchaseBook {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly breakers: Breakers,
+  ) {}
 
   async record(userId: string, amount: number, reference: string): Promise<RecordOutcome> {
-    return withDatabase(() =>
+    return this.breakers.run('postgres', () =>
       this.db.transaction(async (tx) => {
         // A concurrent insert of the same reference makes this wait for that transaction and
         // then do nothing, so exactly one of them raises the account.
@@ -35,14 +40,14 @@ export class PurchaseBook {
           const [row] = await tx.query(
             `INSERT INTO accounts (user_id, purchased) VALUES ($1, $2)
              ON CONFLICT (user_id) DO UPDATE SET purchased = accounts.purchased + EXCLUDED.purchased, updated_at = now()
-             RETURNING purchased, used`,
+             RETURNING purchased, used, seq`,
             [userId, amount],
           );
           return { kind: 'recorded', totals: totalsOf(row) };
         }
         const [existing] = await tx.query('SELECT user_id, amount FROM purchases WHERE reference = $1', [reference]);
         if (existing.user_id !== userId || Number(existing.amount) !== amount) return { kind: 'conflict' };
-        const [row] = await tx.query('SELECT purchased, used FROM accounts WHERE user_id = $1', [userId]);
+        const [row] = await tx.query('SELECT purchased, used, seq FROM accounts WHERE user_id = $1', [userId]);
         return { kind: 'duplicate', totals: totalsOf(row) };
       }),
     );
@@ -50,23 +55,13 @@ export class PurchaseBook {
 
   /** The account as PostgreSQL knows it, or undefined for a user who has never been credited. */
   async totals(userId: string): Promise<AccountTotals | undefined> {
-    const rows = await withDatabase(() =>
-      this.db.query('SELECT purchased, used FROM accounts WHERE user_id = $1', [userId]),
+    const rows = await this.breakers.run('postgres', () =>
+      this.db.query('SELECT purchased, used, seq FROM accounts WHERE user_id = $1', [userId]),
     );
     return rows.length === 0 ? undefined : totalsOf(rows[0]);
   }
 }
 
-export function totalsOf(row: { purchased: string; used: string }): AccountTotals {
-  return { purchased: Number(row.purchased), used: Number(row.used) };
-}
-
-/** PostgreSQL errors surface as 503: the caller may retry, and nothing was half-done. */
-export async function withDatabase<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw AppError.unavailable('The database is unavailable.', 1, error);
-  }
+export function totalsOf(row: { purchased: string; used: string; seq: string }): AccountTotals {
+  return { purchased: Number(row.purchased), used: Number(row.used), seq: Number(row.seq) };
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppError, InjectRedis, LuaScript, RedisClient, RuntimeConfig } from '@maas/core';
+import { APP_CONFIG, AppError, Breakers, InjectRedis, LuaScript, RedisClient, RuntimeConfig } from '@maas/core';
 import { Balance, balanceOf } from './balance';
 import { Sale, SaleOutcome, TokenLedger } from './ledger.port';
 import { PurchaseBook } from './purchase-book';
@@ -37,6 +37,7 @@ export class RedisLedger extends TokenLedger {
   constructor(
     @InjectRedis() private readonly redis: RedisClient,
     private readonly book: PurchaseBook,
+    private readonly breakers: Breakers,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {
     super();
@@ -121,25 +122,21 @@ export class RedisLedger extends TokenLedger {
 
   async applyPurchases(userId: string, purchasedTotal: number): Promise<Balance> {
     const totals = await this.book.totals(userId);
-    return this.sync(userId, purchasedTotal, totals?.used ?? 0);
+    return this.sync(userId, purchasedTotal, totals?.used ?? 0, totals?.seq ?? 0);
   }
 
   private async hydrate(userId: string): Promise<Balance | undefined> {
     const totals = await this.book.totals(userId);
-    return totals && this.sync(userId, totals.purchased, totals.used);
+    return totals && this.sync(userId, totals.purchased, totals.used, totals.seq);
   }
 
-  private async sync(userId: string, purchased: number, used: number): Promise<Balance> {
-    const [p, u] = await this.call(() => syncScript.run(this.redis, [accountKey(userId)], [purchased, used]));
+  private async sync(userId: string, purchased: number, used: number, seq: number): Promise<Balance> {
+    const [p, u] = await this.call(() => syncScript.run(this.redis, [accountKey(userId)], [purchased, used, seq]));
     return balanceOf(userId, Number(p), Number(u));
   }
 
-  /** A Redis error or timeout surfaces as 503. */
-  private async call<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (error) {
-      throw AppError.unavailable('The token ledger is unavailable.', 1, error);
-    }
+  /** Through the Redis breaker: an error, a timeout or an open breaker surfaces as 503. */
+  private call<T>(command: () => Promise<T>): Promise<T> {
+    return this.breakers.run('redis', command);
   }
 }

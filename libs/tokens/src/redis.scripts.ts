@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  * and store the idempotency record atomically, and it runs unchanged on Redis Cluster (one slot
  * per shard). The worker drains SHARDS streams.
  *
- *   {m<n>}:a:<user>            hash  p (tokens purchased), u (tokens used)
+ *   {m<n>}:a:<user>            hash  p (tokens purchased), u (tokens used), n (usage events so far)
  *   {m<n>}:usage               stream of usage events, drained into PostgreSQL
  *   {m<n>}:i:<user>:<sha1 key> hash  fp, status, remaining, content: an idempotency record (TTL)
  *   {m<n>}:r:<sale id>         string: this sale was refunded (TTL)
@@ -76,8 +76,9 @@ if remaining < cost then
   return {0, remaining}
 end
 redis.call('HINCRBY', KEYS[1], 'u', cost)
+local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 redis.call('XADD', KEYS[2], '*', 'kind', 'charge', 'id', ARGV[3], 'user', ARGV[4], 'amount', cost,
-  'format', ARGV[5], 'at', now, 'content', ARGV[6])
+  'format', ARGV[5], 'at', now, 'n', n, 'content', ARGV[6])
 if KEYS[3] then
   redis.call('HSET', KEYS[3], 'fp', ARGV[7], 'status', 200, 'remaining', remaining - cost, 'content', ARGV[6])
   redis.call('EXPIRE', KEYS[3], ARGV[8])
@@ -94,23 +95,35 @@ export const REFUND_SCRIPT = `
 if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[5]) == false then return 0 end
 local amount = tonumber(ARGV[1])
 if tonumber(redis.call('HGET', KEYS[1], 'u') or '0') >= amount then redis.call('HINCRBY', KEYS[1], 'u', -amount) end
+local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 local t = redis.call('TIME')
 redis.call('XADD', KEYS[2], '*', 'kind', 'refund', 'id', ARGV[2] .. ':refund', 'user', ARGV[3], 'amount', amount,
-  'format', ARGV[4], 'at', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  'format', ARGV[4], 'at', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), 'n', n)
 return 1
 `;
 
 /**
- * KEYS[1] account; ARGV[1] purchased total from PostgreSQL; ARGV[2] used, only for an account
- * Redis does not hold yet (hydration, SET NX semantics). Raising `p` to the maximum makes
- * concurrent or repeated applications converge on the latest total. Returns [p, u].
+ * KEYS[1] account; ARGV[1] purchased total from PostgreSQL; ARGV[2] used and ARGV[3] event count,
+ * only for an account Redis does not hold yet (hydration, SET NX semantics). Raising `p` to the
+ * maximum makes concurrent or repeated applications converge on the latest total. Returns [p, u].
  */
 export const SYNC_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local p = tonumber(redis.call('HGET', KEYS[1], 'p'))
   if tonumber(ARGV[1]) > p then redis.call('HSET', KEYS[1], 'p', ARGV[1]) end
 else
-  redis.call('HSET', KEYS[1], 'p', ARGV[1], 'u', ARGV[2])
+  redis.call('HSET', KEYS[1], 'p', ARGV[1], 'u', ARGV[2], 'n', ARGV[3])
 end
 return redis.call('HMGET', KEYS[1], 'p', 'u')
+`;
+
+/**
+ * KEYS[1] account; ARGV[1] the event count Redis had when compared; ARGV[2..4] PostgreSQL's p, u
+ * and event count. Overwrites the account with PostgreSQL's numbers, unless an event happened
+ * since the comparison (then the next pass looks again). Answers 1 if repaired.
+ */
+export const REPAIR_SCRIPT = `
+if (redis.call('HGET', KEYS[1], 'n') or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'p', ARGV[2], 'u', ARGV[3], 'n', ARGV[4])
+return 1
 `;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Breakers } from '@maas/core';
 import { SaleContent } from './ledger.port';
-import { withDatabase } from './purchase-book';
 
 export interface ArchivedSale {
   readonly content: SaleContent;
@@ -15,11 +15,14 @@ export interface ArchivedSale {
  */
 @Injectable()
 export class SalesArchive {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly breakers: Breakers,
+  ) {}
 
   /** The caller's own sale, never anyone else's. */
   async find(userId: string, saleId: string): Promise<ArchivedSale | undefined> {
-    const rows = await withDatabase(() =>
+    const rows = await this.breakers.run('postgres', () =>
       this.db.query(
         `SELECT content, delivered_at FROM usage_events WHERE id = $1 AND user_id = $2 AND kind = 'charge'`,
         [saleId, userId],
@@ -30,7 +33,7 @@ export class SalesArchive {
 
   /** Paid-for memes whose answer never reached the caller (and that were not refunded), newest first. */
   async undelivered(userId: string, limit: number): Promise<ArchivedSale[]> {
-    const rows = await withDatabase(() =>
+    const rows = await this.breakers.run('postgres', () =>
       this.db.query(
         `SELECT e.content, e.delivered_at FROM usage_events e
          WHERE e.user_id = $1 AND e.kind = 'charge' AND e.delivered_at IS NULL

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { BeforeApplicationShutdown, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectRedis, Metrics, RedisClient } from '@maas/core';
@@ -21,6 +21,8 @@ interface UsageEvent {
   amount: number;
   format: string;
   at: number;
+  /** The account's event count after this event. */
+  n: number;
   content: string | null;
 }
 
@@ -134,22 +136,28 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
     return entries.length;
   }
 
-  /** One statement: insert what is new, and move each account's `used` by exactly that. */
+  /**
+   * One statement: insert what is new, move each account's `used` by exactly that, and note the
+   * last event number seen (a repeat carries its old number, so GREATEST keeps this exact).
+   */
   private async record(tx: EntityManager, events: UsageEvent[]): Promise<void> {
     await tx.query(
       `WITH incoming AS (
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::bigint[], $7::json[])
-           AS t(id, user_id, kind, amount, format, at_ms, content)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::bigint[], $7::json[], $8::bigint[])
+           AS t(id, user_id, kind, amount, format, at_ms, content, n)
        ), inserted AS (
          INSERT INTO usage_events (id, user_id, kind, amount, format, at, content)
          SELECT id, user_id, kind, amount, format, to_timestamp(at_ms / 1000.0), content FROM incoming
          ON CONFLICT (id) DO NOTHING
          RETURNING user_id, kind, amount
+       ), delta AS (
+         SELECT user_id, SUM(CASE kind WHEN 'charge' THEN amount ELSE -amount END) AS delta FROM inserted GROUP BY user_id
+       ), seqs AS (
+         SELECT user_id, MAX(n) AS n FROM incoming GROUP BY user_id
        )
-       UPDATE accounts a SET used = a.used + d.delta, updated_at = now()
-       FROM (SELECT user_id, SUM(CASE kind WHEN 'charge' THEN amount ELSE -amount END) AS delta
-             FROM inserted GROUP BY user_id) d
-       WHERE a.user_id = d.user_id`,
+       UPDATE accounts a SET used = a.used + COALESCE(d.delta, 0), seq = GREATEST(a.seq, s.n), updated_at = now()
+       FROM seqs s LEFT JOIN delta d ON d.user_id = s.user_id
+       WHERE a.user_id = s.user_id`,
       [
         events.map((e) => e.id),
         events.map((e) => e.user),
@@ -158,6 +166,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
         events.map((e) => e.format),
         events.map((e) => e.at),
         events.map((e) => e.content),
+        events.map((e) => e.n),
       ],
     );
   }
@@ -191,10 +200,7 @@ function usageOf(map: Map<string, string>): UsageEvent {
     amount: Number(map.get('amount')),
     format: map.get('format') as string,
     at: Number(map.get('at')),
+    n: Number(map.get('n')),
     content: map.get('content') ?? null,
   };
 }
-
-/** The drain, for the worker app, or for the API when it runs the worker in-process. */
-@Module({ providers: [UsageDrain] })
-export class UsageDrainModule {}

@@ -44,6 +44,8 @@ describe('loadConfig', () => {
         memeCosts: { text: 1 },
         idempotencyTtlHours: 24,
         workerInProcess: true,
+        shutdownGraceMs: 0,
+        reconcileIntervalSeconds: 60,
         docsEnabled: true,
         demoTokens: 100,
       });
@@ -109,6 +111,8 @@ describe('loadConfig', () => {
         memeCosts: { text: 5 },
         idempotencyTtlHours: 48,
         workerInProcess: false,
+        shutdownGraceMs: 0,
+        reconcileIntervalSeconds: 60,
         docsEnabled: false,
         demoTokens: 7,
       });

@@ -32,6 +32,10 @@ export interface AppConfig {
   readonly idempotencyTtlHours: number;
   /** Run the background worker (usage drain, reconciliation) inside the API process. */
   readonly workerInProcess: boolean;
+  /** On SIGTERM, how long readiness reports 503 before the server stops accepting connections. */
+  readonly shutdownGraceMs: number;
+  /** How often the worker compares Redis balances with PostgreSQL (Redis mode). */
+  readonly reconcileIntervalSeconds: number;
   readonly docsEnabled: boolean;
   /** Tokens granted to the demo account seeded outside production; 0 seeds nothing. */
   readonly demoTokens: number;
@@ -94,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     memeCosts: { text: read.int('MEME_COST_TEXT', 1, 1, 1_000_000) },
     idempotencyTtlHours: read.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     workerInProcess: read.bool('WORKER_IN_PROCESS', true),
+    shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', production ? 5000 : 0, 0, 600_000),
+    reconcileIntervalSeconds: read.int('RECONCILE_INTERVAL_SECONDS', 60, 1, 86_400),
     docsEnabled: read.bool('DOCS_ENABLED', !production),
     demoTokens: production ? 0 : read.int('DEMO_TOKENS', 100, 0, 1_000_000_000),
   };

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/auth.decorators';
 import { AppError } from '../errors/app-error';
+import { Lifecycle } from '../lifecycle/shutdown';
 import { RedisClient } from '../redis/lua-script';
 import { REDIS } from '../redis/redis.module';
 
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly postgres: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
+    private readonly lifecycle: Lifecycle,
     @Optional() @Inject(REDIS) private readonly redis?: RedisClient,
   ) {}
 
@@ -26,11 +28,12 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: PostgreSQL and (when configured) Redis answer; 503 otherwise. */
+  /** Readiness: PostgreSQL and (when configured) Redis answer, and the process is not shutting down; 503 otherwise. */
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness probe (PostgreSQL and Redis)' })
+  @ApiOperation({ summary: 'Readiness probe (PostgreSQL and Redis; 503 while shutting down)' })
   async ready(): Promise<HealthCheckResult> {
+    if (this.lifecycle.draining) throw AppError.unavailable('Shutting down.');
     try {
       return await this.health.check([
         () => this.postgres.pingCheck('postgres', { timeout: PROBE_TIMEOUT_MS }),
