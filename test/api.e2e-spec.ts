@@ -259,6 +259,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       expect(Object.keys(document.paths).sort()).toEqual([
         '/admin/users/{userId}/balance',
         '/admin/users/{userId}/tokens',
+        '/admin/users/{userId}/usage',
         '/health/live',
         '/health/ready',
         '/memes',

@@ -1,18 +1,26 @@
-import { Body, Controller, Get, Param, Post, Res, UsePipes } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Post, Query, Res, UsePipes } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { AdminOnly, BodyValidationPipe, UserIdPipe } from '@maas/core';
+import { AdminOnly, AppError, BodyValidationPipe, FieldProblem, UserIdPipe } from '@maas/core';
 import { Balance } from './balance';
 import { BalanceDto } from './dto/balance.dto';
 import { CreditTokensDto } from './dto/credit-tokens.dto';
+import { DailyUsage, SalesArchive } from './sales-archive';
 import { TokensService } from './tokens.service';
+
+const DAY_MS = 24 * 3600 * 1000;
+const MAX_DAYS = 366;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 @ApiTags('admin')
 @ApiBearerAuth()
 @AdminOnly()
 @Controller('admin/users/:userId')
 export class AdminTokensController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly archive: SalesArchive,
+  ) {}
 
   @Post('tokens')
   @UsePipes(BodyValidationPipe)
@@ -35,4 +43,43 @@ export class AdminTokensController {
   balance(@Param('userId', UserIdPipe) userId: string): Promise<Balance> {
     return this.tokens.balance(userId);
   }
+
+  @Get('usage')
+  @ApiOperation({ summary: "A user's usage per day and format (UTC), from the usage ledger" })
+  @ApiQuery({ name: 'from', required: false, description: 'First day, YYYY-MM-DD (default: 29 days before `to`)' })
+  @ApiQuery({ name: 'to', required: false, description: `Last day, YYYY-MM-DD (default: today); at most ${MAX_DAYS} days in all` })
+  async usage(
+    @Param('userId', UserIdPipe) userId: string,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+  ): Promise<{ userId: string; from: string; to: string; days: DailyUsage[] }> {
+    const range = dayRange(from, to);
+    const days = await this.archive.usageByDay(userId, range.start, new Date(range.end.getTime() + DAY_MS));
+    return { userId, from: isoDay(range.start), to: isoDay(range.end), days };
+  }
+}
+
+function dayRange(from: unknown, to: unknown): { start: Date; end: Date } {
+  const problems: FieldProblem[] = [];
+  const end = to === undefined ? new Date(isoDay(new Date())) : parseDay(to, 'to', problems);
+  const start = from === undefined ? new Date(end.getTime() - 29 * DAY_MS) : parseDay(from, 'from', problems);
+  if (problems.length === 0 && start > end) problems.push({ field: 'from', message: 'must not be after `to`' });
+  if (problems.length === 0 && (end.getTime() - start.getTime()) / DAY_MS >= MAX_DAYS) {
+    problems.push({ field: 'from', message: `the range must be at most ${MAX_DAYS} days` });
+  }
+  if (problems.length > 0) throw AppError.invalid(problems);
+  return { start, end };
+}
+
+function parseDay(value: unknown, field: string, problems: FieldProblem[]): Date {
+  const day = typeof value === 'string' && DAY.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (!day || Number.isNaN(day.getTime()) || isoDay(day) !== value) {
+    problems.push({ field, message: 'must be a date as YYYY-MM-DD' });
+    return new Date(0);
+  }
+  return day;
+}
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
 }

@@ -4,14 +4,24 @@ import { DataSource } from 'typeorm';
 import { Breakers } from '@maas/core';
 import { SaleContent } from './ledger.port';
 
+/** One day's usage of one format, from the usage ledger. */
+export interface DailyUsage {
+  readonly day: string;
+  readonly format: string;
+  readonly memes: number;
+  readonly refunds: number;
+  /** Tokens charged less tokens refunded. */
+  readonly tokens: number;
+}
+
 export interface ArchivedSale {
   readonly content: SaleContent;
   readonly deliveredAt: Date | null;
 }
 
 /**
- * Memes sold, read back from the usage ledger in PostgreSQL (in Redis mode, once the worker has
- * moved them there: well under a second).
+ * Memes sold and usage, read back from the usage ledger in PostgreSQL (in Redis mode, once the
+ * worker has moved them there: well under a second).
  */
 @Injectable()
 export class SalesArchive {
@@ -43,6 +53,24 @@ export class SalesArchive {
       ),
     );
     return rows.map(archived);
+  }
+
+  /** Usage per UTC day and format in [from, to), days with no usage left out. */
+  async usageByDay(userId: string, from: Date, to: Date): Promise<DailyUsage[]> {
+    const rows: { day: string; format: string; memes: string; refunds: string; tokens: string }[] = await this.breakers.run(
+      'postgres',
+      () =>
+        this.db.query(
+          `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, format,
+                  COUNT(*) FILTER (WHERE kind = 'charge') AS memes,
+                  COUNT(*) FILTER (WHERE kind = 'refund') AS refunds,
+                  SUM(CASE kind WHEN 'charge' THEN amount ELSE -amount END) AS tokens
+           FROM usage_events WHERE user_id = $1 AND at >= $2 AND at < $3
+           GROUP BY 1, 2 ORDER BY 1, 2`,
+          [userId, from, to],
+        ),
+    );
+    return rows.map((r) => ({ day: r.day, format: r.format, memes: Number(r.memes), refunds: Number(r.refunds), tokens: Number(r.tokens) }));
   }
 }
 
