@@ -1,6 +1,7 @@
 import { InitialSchema1795802918409 } from './1795802918409-InitialSchema';
 import { UsageLedger1795804652454 } from './1795804652454-UsageLedger';
 import { AccountSequence1795805251330 } from './1795805251330-AccountSequence';
+import { IdempotentPurchases1795805625041 } from './1795805625041-IdempotentPurchases';
 
 /** Every migration, oldest first. Add new ones here after generating and reviewing them. */
-export const MIGRATIONS = [InitialSchema1795802918409, UsageLedger1795804652454, AccountSequence1795805251330];
+export const MIGRATIONS = [InitialSchema1795802918409, UsageLedger1795804652454, AccountSequence1795805251330, IdempotentPurchases1795805625041];

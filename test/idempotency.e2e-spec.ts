@@ -76,3 +76,49 @@ describe.each(ledgerModes())('Idempotency-Key on GET /memes, %s ledger', (mode) 
     expect(await api.balance(user)).toMatchObject({ used: 0 });
   });
 });
+
+describe.each(ledgerModes())('Idempotency-Key on POST /admin/users/:userId/tokens, %s ledger', (mode) => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start(testConfig(mode));
+  });
+  afterAll(() => api.close());
+
+  function credit(admin: string, user: string, amount: number, reference: string, key: string): Promise<Response> {
+    return fetch(`${api.baseUrl}/admin/users/${user}/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.token(admin, ['admin'])}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ amount, reference }),
+    });
+  }
+
+  it('replays the first answer to a retry, and refuses the key for another purchase', async () => {
+    const [admin, user] = [uniqueUser('admin'), uniqueUser('buyer')];
+    const first = await credit(admin, user, 30, `ref-${user}`, 'buy-1');
+    expect(first.status).toBe(201);
+    const retry = await credit(admin, user, 30, `ref-${user}`, 'buy-1');
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await retry.text()).toBe(await first.text());
+    const other = await credit(admin, user, 31, `ref2-${user}`, 'buy-1');
+    expect(other.status).toBe(422);
+    expect(await json(other)).toMatchObject({ code: 'idempotency_key_reused' });
+    // Keys are per caller: another admin's key of the same name is a different key.
+    expect((await credit(uniqueUser('admin'), user, 5, `ref3-${user}`, 'buy-1')).status).toBe(201);
+    expect(await api.balance(user)).toMatchObject({ purchased: 35 });
+  });
+
+  it('credits once when retries race: the others are replayed or told it is in progress', async () => {
+    const [admin, user] = [uniqueUser('admin'), uniqueUser('racer')];
+    const responses = await Promise.all(Array.from({ length: 10 }, () => credit(admin, user, 12, `ref-${user}`, 'race')));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    expect(responses.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+    for (const response of responses.filter((r) => r.status === 409)) {
+      expect(await json(response)).toMatchObject({ code: 'idempotency_in_progress' });
+      expect(response.headers.get('retry-after')).toBe('1');
+    }
+    expect(await api.balance(user)).toMatchObject({ purchased: 12 });
+  });
+});

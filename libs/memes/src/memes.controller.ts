@@ -1,14 +1,12 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { AppError, Caller, Principal } from '@maas/core';
+import { AppError, Caller, IDEMPOTENCY_KEY, Principal } from '@maas/core';
 import { MAX_QUERY_LENGTH, MEME_FORMATS, parseMemeQuery } from './meme-query';
 import { DeliveryTracker } from './delivery-tracker';
 import { Meme, MemesService, StoredMeme, UNDELIVERED_LIMIT } from './memes.service';
 
 export const TOKENS_REMAINING_HEADER = 'Tokens-Remaining';
-/** 1-255 printable ASCII characters. */
-const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 @ApiTags('memes')

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Param, Post, Query, Res, UsePipes } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, Post, Query, Res, UsePipes } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { AdminOnly, AppError, BodyValidationPipe, FieldProblem, UserIdPipe } from '@maas/core';
+import { AdminOnly, AppError, BodyValidationPipe, Caller, FieldProblem, IDEMPOTENCY_KEY, Principal, UserIdPipe } from '@maas/core';
 import { Balance } from './balance';
 import { BalanceDto } from './dto/balance.dto';
 import { CreditTokensDto } from './dto/credit-tokens.dto';
@@ -27,13 +27,23 @@ export class AdminTokensController {
   @ApiOperation({ summary: 'Credit purchased tokens (idempotent by reference)' })
   @ApiCreatedResponse({ type: BalanceDto, description: 'Credited.' })
   @ApiOkResponse({ type: BalanceDto, description: 'This reference was credited before; nothing added.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retries with the same key get the first answer again.' })
+  @ApiResponse({ status: 409, description: 'purchase_reference_conflict, or idempotency_in_progress' })
+  @ApiResponse({ status: 422, description: 'idempotency_key_reused' })
   async credit(
+    @Caller() caller: Principal,
     @Param('userId', UserIdPipe) userId: string,
     @Body() body: CreditTokensDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Balance> {
-    const { balance, created } = await this.tokens.credit(userId, body.amount, body.reference);
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw AppError.invalid([{ field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }]);
+    }
+    const idempotency = idempotencyKey === undefined ? undefined : { callerId: caller.userId, key: idempotencyKey };
+    const { balance, created, replayed } = await this.tokens.credit(userId, body.amount, body.reference, idempotency);
     reply.status(created ? 201 : 200);
+    if (replayed) reply.header('Idempotent-Replayed', 'true');
     return balance;
   }
 

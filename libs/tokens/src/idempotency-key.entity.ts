@@ -2,8 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 /**
  * The first outcome of a request sent with an Idempotency-Key, per user, replayed to retries
- * (PostgreSQL mode; Redis keeps its own with a TTL). Rows older than IDEMPOTENCY_TTL_HOURS count
- * as absent and are replaced.
+ * (sales in PostgreSQL mode, and purchases; Redis keeps its own for sales, with a TTL). Rows
+ * older than IDEMPOTENCY_TTL_HOURS count as absent and are replaced.
  */
 @Entity('idempotency_keys')
 @Index('idempotency_keys_created_at_idx', ['createdAt'])
@@ -26,6 +26,10 @@ export class IdempotencyKeyEntity {
 
   @Column({ name: 'sale_id', type: 'varchar', length: 80, nullable: true })
   saleId!: string | null;
+
+  /** The answer's body, for outcomes that are not a sale (purchases). */
+  @Column({ type: 'json', nullable: true })
+  body!: unknown;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { APP_CONFIG, Breakers, RuntimeConfig } from '@maas/core';
+import { Breakers } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { Sale, SaleOutcome, TokenLedger } from './ledger.port';
+import { Sale, SaleContent, SaleOutcome, TokenLedger } from './ledger.port';
+import { IdempotencyKeys, StoredOutcome } from './idempotency-keys';
 import { PurchaseBook } from './purchase-book';
 
 /**
@@ -16,8 +17,8 @@ export class PostgresLedger extends TokenLedger {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly book: PurchaseBook,
+    private readonly keys: IdempotencyKeys,
     private readonly breakers: Breakers,
-    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {
     super();
   }
@@ -25,9 +26,10 @@ export class PostgresLedger extends TokenLedger {
   sell(sale: Sale): Promise<SaleOutcome> {
     return this.breakers.run('postgres', () =>
       this.db.transaction(async (tx) => {
-        if (sale.idempotency) {
-          const earlier = await this.claimKey(tx, sale);
-          if (earlier) return earlier;
+        const key = sale.idempotency;
+        if (key) {
+          const stored = await this.keys.claim(sale.userId, key.key, key.fingerprint, tx);
+          if (stored) return replayOf(stored, key.fingerprint, tx);
         }
         const [rows, count] = await tx.query(
           `UPDATE accounts SET used = used + $2, updated_at = now()
@@ -48,41 +50,14 @@ export class PostgresLedger extends TokenLedger {
           ]);
           outcome = account ? { kind: 'insufficient', remaining: Number(account.remaining) } : { kind: 'no_account' };
         }
-        if (sale.idempotency && outcome.kind !== 'no_account') {
-          await tx.query(
-            'UPDATE idempotency_keys SET status = $3, remaining = $4, sale_id = $5 WHERE user_id = $1 AND key = $2',
-            [sale.userId, sale.idempotency.key, outcome.kind === 'sold' ? 200 : 402, outcome.remaining, outcome.kind === 'sold' ? sale.id : null],
-          );
-        } else if (sale.idempotency) {
-          await tx.query('DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2', [sale.userId, sale.idempotency.key]);
+        if (key && outcome.kind === 'no_account') await this.keys.release(sale.userId, key.key, tx);
+        else if (key && outcome.kind !== 'no_account') {
+          const sold = outcome.kind === 'sold';
+          await this.keys.complete(sale.userId, key.key, { status: sold ? 200 : 402, remaining: outcome.remaining, saleId: sold ? sale.id : undefined }, tx);
         }
         return outcome;
       }),
     );
-  }
-
-  /**
-   * Inserts the key, or finds the outcome stored under it. A concurrent request with the same key
-   * waits here for the first one's transaction, then sees its outcome. An expired key is taken over.
-   */
-  private async claimKey(tx: EntityManager, sale: Sale): Promise<SaleOutcome | undefined> {
-    const { key, fingerprint } = sale.idempotency as NonNullable<Sale['idempotency']>;
-    const claimed: unknown[] = await tx.query(
-      `INSERT INTO idempotency_keys (user_id, key, fingerprint, status, remaining) VALUES ($1, $2, $3, 0, 0)
-       ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, status = 0, remaining = 0,
-         sale_id = NULL, created_at = now()
-       WHERE idempotency_keys.created_at < now() - make_interval(hours => $4)
-       RETURNING 1`,
-      [sale.userId, key, fingerprint, this.config.idempotencyTtlHours],
-    );
-    if (claimed.length === 1) return undefined;
-    const [stored] = await tx.query(
-      `SELECT k.fingerprint, k.status, k.remaining, e.content FROM idempotency_keys k
-       LEFT JOIN usage_events e ON e.id = k.sale_id WHERE k.user_id = $1 AND k.key = $2`,
-      [sale.userId, key],
-    );
-    if (stored.fingerprint !== fingerprint) return { kind: 'key_reused' };
-    return { kind: 'replayed', status: stored.status, remaining: Number(stored.remaining), content: stored.content ?? undefined };
   }
 
   refund(userId: string, saleId: string, amount: number, format: string): Promise<boolean> {
@@ -119,4 +94,16 @@ export class PostgresLedger extends TokenLedger {
     if (!balance) throw new Error(`No account for ${userId} after a recorded purchase`);
     return balance;
   }
+}
+
+/** The stored outcome of an earlier sale with this key, or key_reused if its parameters differ. */
+async function replayOf(stored: StoredOutcome, fingerprint: string, tx: EntityManager): Promise<SaleOutcome> {
+  if (stored.fingerprint !== fingerprint) return { kind: 'key_reused' };
+  const [sale] = stored.saleId ? await tx.query('SELECT content FROM usage_events WHERE id = $1', [stored.saleId]) : [];
+  return {
+    kind: 'replayed',
+    status: stored.status === 200 ? 200 : 402,
+    remaining: stored.remaining,
+    content: (sale?.content as SaleContent | undefined) ?? undefined,
+  };
 }

@@ -6,6 +6,7 @@ import { TokenLedger } from './ledger.port';
 import { PostgresLedger } from './postgres.ledger';
 import { PurchaseBook } from './purchase-book';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { IdempotencyKeys } from './idempotency-keys';
 import { PurchaseEntity } from './purchase.entity';
 import { UsageEventEntity } from './usage-event.entity';
 import { RedisLedger } from './redis.ledger';
@@ -23,6 +24,7 @@ export class TokensModule {
       controllers: [TokensController, AdminTokensController],
       providers: [
         PurchaseBook,
+        IdempotencyKeys,
         SalesArchive,
         TokensService,
         { provide: TokenLedger, useClass: redis ? RedisLedger : PostgresLedger },

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@maas/core';
 import { Balance } from './balance';
+import { IdempotencyKeys } from './idempotency-keys';
 import { TokenLedger } from './ledger.port';
 import { PurchaseBook } from './purchase-book';
 
@@ -8,6 +10,14 @@ export interface CreditResult {
   readonly balance: Balance;
   /** False when this reference had already been credited: nothing was added this time. */
   readonly created: boolean;
+  /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */
+  readonly replayed: boolean;
+}
+
+/** An Idempotency-Key and who sent it: keys are scoped per caller. */
+export interface CallerKey {
+  readonly callerId: string;
+  readonly key: string;
 }
 
 @Injectable()
@@ -15,6 +25,7 @@ export class TokensService {
   constructor(
     private readonly ledger: TokenLedger,
     private readonly book: PurchaseBook,
+    private readonly keys: IdempotencyKeys,
   ) {}
 
   async balance(userId: string): Promise<Balance> {
@@ -28,7 +39,28 @@ export class TokensService {
    * same reference applies again (harmless: applying is idempotent), which also repairs a ledger
    * that missed the first application because it was down.
    */
-  async credit(userId: string, amount: number, reference: string): Promise<CreditResult> {
+  async credit(userId: string, amount: number, reference: string, idempotency?: CallerKey): Promise<CreditResult> {
+    if (!idempotency) return this.creditOnce(userId, amount, reference);
+    const { callerId, key } = idempotency;
+    const fingerprint = createHash('sha1').update(JSON.stringify([userId, amount, reference])).digest('hex');
+    const stored = await this.keys.claim(callerId, key, fingerprint);
+    if (stored) {
+      if (stored.fingerprint !== fingerprint) throw new AppError('idempotency_key_reused');
+      if (stored.status === 0) throw new AppError('idempotency_in_progress', undefined, {}, { 'Retry-After': '1' });
+      return { balance: stored.body as Balance, created: stored.status === 201, replayed: true };
+    }
+    try {
+      const result = await this.creditOnce(userId, amount, reference);
+      const status = result.created ? 201 : 200;
+      await this.keys.complete(callerId, key, { status, remaining: result.balance.remaining, body: result.balance });
+      return result;
+    } catch (error) {
+      await this.keys.release(callerId, key).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async creditOnce(userId: string, amount: number, reference: string): Promise<CreditResult> {
     const outcome = await this.book.record(userId, amount, reference);
     if (outcome.kind === 'conflict') {
       throw new AppError(
@@ -37,6 +69,6 @@ export class TokensService {
       );
     }
     const balance = await this.ledger.applyPurchases(userId, outcome.totals.purchased);
-    return { balance, created: outcome.kind === 'recorded' };
+    return { balance, created: outcome.kind === 'recorded', replayed: false };
   }
 }

@@ -14,6 +14,10 @@ export const ERRORS = {
     status: 409,
     title: 'This purchase reference was already used for a different purchase.',
   },
+  idempotency_in_progress: {
+    status: 409,
+    title: 'A request with this Idempotency-Key is still being processed. Retry shortly.',
+  },
   idempotency_key_reused: {
     status: 422,
     title: 'This Idempotency-Key was already used for a request with different parameters.',

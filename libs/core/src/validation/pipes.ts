@@ -27,6 +27,9 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   });
 }
 
+/** An Idempotency-Key header: 1-255 printable ASCII characters. */
+export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
 /** A `:userId` path parameter: the same alphabet and length as a token's `sub`. */
 @Injectable()
 export class UserIdPipe implements PipeTransform<string, string> {
