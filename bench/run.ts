@@ -3,8 +3,10 @@
  *
  *   1. bench/baseline.ts: plain Fastify + the same JWT check + the same Lua charge + the same caption.
  *   2. The built API (dist), Redis ledger, production mode with everything on: auth, validation,
- *      per-user rate limiting through Redis (limit set out of reach, so it counts but never refuses)
- *      and one JSON log line per request (written to a file).
+ *      per-user rate limiting through Redis (limit set out of reach, so it counts but never refuses),
+ *      one JSON log line per request (written to a file), delivery marks.
+ * The worker app runs beside them as its own process (the production layout), moving the usage
+ * events of both servers from Redis to PostgreSQL; its lag is sampled during the API runs.
  *
  * Same connections and duration for both, alternating for BENCH_ROUNDS rounds (the median round
  * is reported: load and server share this machine's cores, and single runs vary by ±10 %); then
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
+import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../libs/core/src/database/embedded-postgres';
 import { accountKey } from '../libs/tokens/src/redis.scripts';
 
@@ -33,9 +36,12 @@ const SECRET = randomBytes(32).toString('base64url');
 const TOKENS = 100_000_000;
 const BASELINE_PORT = 3101;
 const API_PORT = 3102;
+const WORKER_PORT = 3103;
 const PATH = '/memes?lat=48.8566&lon=2.3522&query=benchmarks%20on%20a%20laptop';
 
 interface Measured {
+  /** Highest usage-drain lag the worker reported during the run. */
+  maxLagMs: number;
   name: string;
   rps: number;
   p50: number;
@@ -64,9 +70,15 @@ async function measure(name: string, port: number, user: string, redis: Redis): 
   const auth = token(user);
   const warm = await load(url, auth, { duration: WARMUP });
   const before = await settledUsage(redis, user);
+  let maxLagMs = 0;
+  const sampler = setInterval(() => {
+    void workerLag().then((lag) => (maxLagMs = Math.max(maxLagMs, lag)));
+  }, 250);
   const result = await load(url, auth, { amount: Math.max(1000, Math.round(warm.requests.average * DURATION)) });
+  clearInterval(sampler);
   const spent = Number(await redis.hget(accountKey(user), 'u')) - before;
   return {
+    maxLagMs,
     name,
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -76,6 +88,26 @@ async function measure(name: string, port: number, user: string, redis: Redis): 
     errors: result.errors + result.timeouts,
     spent,
   };
+}
+
+async function workerLag(): Promise<number> {
+  try {
+    const metrics = await (await fetch(`http://127.0.0.1:${WORKER_PORT}/metrics`)).text();
+    return Number(/^maas_usage_drain_lag_ms (\d+)$/m.exec(metrics)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Waits until PostgreSQL has every usage event of the user: its `used` equals Redis'. */
+async function drained(redis: Redis, db: Client, user: string): Promise<{ redis: number; postgres: number }> {
+  for (let i = 0; ; i++) {
+    const inRedis = Number(await redis.hget(accountKey(user), 'u'));
+    const [row] = (await db.query('SELECT used FROM accounts WHERE user_id = $1', [user])).rows;
+    const inPostgres = Number(row?.used ?? -1);
+    if (inRedis === inPostgres || i === 200) return { redis: inRedis, postgres: inPostgres };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The run with the median throughput: a real run, not a blend of several. */
@@ -137,23 +169,21 @@ async function main(): Promise<void> {
     await new Promise((resolve) => baseline.once('message', resolve));
 
     // The log goes straight to a file: piping it through this process would steal CPU from the load generator.
-    const logFile = join(mkdtempSync(join(tmpdir(), 'maas-bench-log-')), 'api.log');
+    const logDir = mkdtempSync(join(tmpdir(), 'maas-bench-log-'));
+    const logFile = join(logDir, 'api.log');
+    const common = { ...env, NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, REDIS_URL, JWT_SECRET: SECRET };
     const api = spawn(process.execPath, ['dist/apps/api/apps/api/src/main.js'], {
-      env: {
-        ...env,
-        NODE_ENV: 'production',
-        PORT: String(API_PORT),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        JWT_SECRET: SECRET,
-        RATE_LIMIT_PER_MINUTE: '1000000000',
-        LOG_LEVEL: 'info',
-      },
+      env: { ...common, PORT: String(API_PORT), RATE_LIMIT_PER_MINUTE: '1000000000', LOG_LEVEL: 'info', WORKER_IN_PROCESS: 'false' },
       stdio: ['ignore', openSync(logFile, 'w'), 'inherit'],
     });
     children.push(api);
     await waitUntilReady(`http://127.0.0.1:${API_PORT}/health/ready`, api);
+    const worker = spawn(process.execPath, ['dist/apps/worker/apps/worker/src/main.js'], {
+      env: { ...common, PORT: String(WORKER_PORT), LOG_LEVEL: 'info' },
+      stdio: ['ignore', openSync(join(logDir, 'worker.log'), 'w'), 'inherit'],
+    });
+    children.push(worker);
+    await waitUntilReady(`http://127.0.0.1:${WORKER_PORT}/health/ready`, worker);
     const apiUser = `bench-api-${runId}`;
     const credit = await fetch(`http://127.0.0.1:${API_PORT}/admin/users/${apiUser}/tokens`, {
       method: 'POST',
@@ -178,9 +208,24 @@ async function main(): Promise<void> {
     const full = median(fulls);
 
     const rows = [base, full].map((m) =>
-      [m.name.padEnd(32), m.rps.toFixed(0).padStart(8), `${m.p50} ms`.padStart(8), `${m.p99} ms`.padStart(8), String(m.ok).padStart(8), String(m.spent).padStart(8), String(m.other + m.errors).padStart(6)].join(' '),
+      [
+        m.name.padEnd(32),
+        m.rps.toFixed(0).padStart(8),
+        `${m.p50} ms`.padStart(8),
+        `${m.p99} ms`.padStart(8),
+        String(m.ok).padStart(8),
+        String(m.spent).padStart(8),
+        String(m.other + m.errors).padStart(6),
+        `${m.maxLagMs} ms`.padStart(10),
+      ].join(' '),
     );
-    process.stdout.write(`\n${'server'.padEnd(32)} ${'req/s'.padStart(8)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'200s'.padStart(8)} ${'charged'.padStart(8)} ${'other'.padStart(6)}\n${rows.join('\n')}\n\n`);
+    const header = ['server'.padEnd(32), 'req/s'.padStart(8), 'p50'.padStart(8), 'p99'.padStart(8), '200s'.padStart(8), 'charged'.padStart(8), 'other'.padStart(6), 'drain lag'.padStart(10)];
+    process.stdout.write(`\n${header.join(' ')}\n${rows.join('\n')}\n\n`);
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    const books = await drained(redis, db, apiUser);
+    await db.end();
+    const maxLag = Math.max(...fulls.map((m) => m.maxLagMs));
 
     const throughput = full.rps / base.rps;
     const tail = full.p99 / Math.max(base.p99, 1);
@@ -192,12 +237,14 @@ async function main(): Promise<void> {
       [`throughput ratio ${throughput.toFixed(2)}x (target >= 0.80x)`, throughput >= 0.8],
       [`p99 ratio ${tail.toFixed(2)}x (target <= 2.00x)`, tail <= 2],
       [`exactness in every run: memes served = tokens charged, no errors (${served} = ${charged})`, exact],
+      [`PostgreSQL usage ledger = Redis balance once drained (used: ${books.postgres} = ${books.redis})`, books.postgres === books.redis],
+      [`usage drain lag during the API runs: max ${maxLag} ms (target < 1000 ms)`, maxLag < 1000],
     ] as const;
     for (const [label, pass] of checks) process.stdout.write(`${pass ? 'PASS' : 'FAIL'}  ${label}\n`);
 
     const usage = await redis.call('MEMORY', 'USAGE', accountKey(apiUser));
-    process.stdout.write(`\nRedis memory per account (one hash {m<shard>}:a:<id> with p and u): ${usage} bytes\nAPI request log: ${logFile}\n`);
-    process.exitCode = exact ? 0 : 1;
+    process.stdout.write(`\nRedis memory per account (one hash {m<shard>}:a:<id> with p and u): ${usage} bytes\nLogs: ${logDir}\n`);
+    process.exitCode = exact && books.postgres === books.redis ? 0 : 1;
   } finally {
     for (const child of children) child.kill('SIGTERM');
     redis.disconnect();
