@@ -11,7 +11,7 @@ import { connectRedis, createRedis, LuaScript } from '../libs/core/src';
 import { PlaceFinder, writeCaption } from '../libs/memes/src';
 import { accountKey, SELL_SCRIPT, SOLD, usageStreamOf } from '../libs/tokens/src/redis.scripts';
 
-const COMMAND_TIMEOUT_MS = 250;
+const COMMAND_TIMEOUT_MS = 150; // the API's default REDIS_COMMAND_TIMEOUT_MS
 
 async function main(): Promise<void> {
   const env = process.env as Record<string, string>;

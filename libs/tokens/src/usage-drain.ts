@@ -46,6 +46,12 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
   private running?: Promise<void>;
   private stopping = false;
   private lastClaim = 0;
+  /**
+   * Re-read this consumer's own unacknowledged entries (id 0) before new ones ('>'): at start, and
+   * after an error. A read that timed out against a frozen Redis still runs when Redis wakes; its
+   * entries are then pending for this consumer although their reply was lost.
+   */
+  private rereadOwn = true;
 
   constructor(
     @InjectRedis() private readonly redis: RedisClient,
@@ -78,6 +84,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
       } catch (error) {
         // The groups may be gone with the streams (a Redis restarted empty): make them again.
         ready = false;
+        this.rereadOwn = true;
         this.metrics.count('maas_usage_drain_errors_total', 'Failed usage drain batches (retried).');
         this.logger.warn(`Usage drain failed, retrying: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -89,14 +96,16 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
   async drainAll(): Promise<number> {
     const claim = Date.now() - this.lastClaim > CLAIM_EVERY_MS;
     if (claim) this.lastClaim = Date.now();
+    const from = this.rereadOwn ? '0' : '>';
     let moved = 0;
     for (const stream of USAGE_STREAMS) {
       if (claim) moved += await this.move(stream, await this.claimStale(stream));
-      const read = (await this.redis.xreadgroup('GROUP', GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', stream, '>')) as
+      const read = (await this.redis.xreadgroup('GROUP', GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', stream, from)) as
         | [string, Entry[]][]
         | null;
       moved += await this.move(stream, read?.[0]?.[1] ?? []);
     }
+    if (from === '0' && moved === 0) this.rereadOwn = false;
     return moved;
   }
 

@@ -36,7 +36,7 @@ describe('loadConfig', () => {
         databaseStatementTimeoutMs: 2000,
         redisUrl: undefined,
         redisClusterNodes: undefined,
-        redisCommandTimeoutMs: 250,
+        redisCommandTimeoutMs: 150,
         jwtSecret: undefined,
         jwtIssuer: 'maas',
         jwtAudience: 'maas-api',
