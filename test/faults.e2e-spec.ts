@@ -1,5 +1,5 @@
 import { Metrics } from '@maas/core';
-import { json, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
+import { json, memePath, TestApi, testConfig, uniqueUser, waitFor } from './setup/test-app';
 import { RedisServerProcess } from './setup/redis-server';
 
 const PORT = 6390 + Number(process.env.JEST_WORKER_ID ?? 0);
@@ -59,10 +59,3 @@ describe('a frozen or dead Redis', () => {
   });
 });
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

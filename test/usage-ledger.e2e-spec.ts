@@ -4,15 +4,8 @@ import { Metrics } from '@maas/core';
 import { Reconciler, TokenLedger } from '@maas/tokens';
 import { accountKey } from '../libs/tokens/src/redis.scripts';
 import { RedisServerProcess } from './setup/redis-server';
-import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
+import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser, waitFor } from './setup/test-app';
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** What PostgreSQL knows of a user: the account row and the usage ledger. */
 async function books(db: DataSource, user: string) {

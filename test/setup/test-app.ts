@@ -96,3 +96,12 @@ export function uniqueUser(prefix: string): string {
 export function memePath(query = 'tests pass', lat = '48.8566', lon = '2.3522'): string {
   return `/memes?lat=${lat}&lon=${lon}&query=${encodeURIComponent(query)}`;
 }
+
+/** Polls `condition` until it holds; fails the test after `timeoutMs`. */
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
