@@ -8,9 +8,15 @@ import { USAGE_STREAMS } from './redis.scripts';
 const GROUP = 'ledger';
 const BATCH = 500;
 const IDLE_WAIT_MS = 20;
-/** Entries a consumer took but never acknowledged (it crashed) are taken over after this. */
-const CLAIM_AFTER_MS = 30_000;
-const CLAIM_EVERY_MS = 10_000;
+/**
+ * Entries a consumer took but never acknowledged (it crashed) are taken over after this. A live
+ * consumer acknowledges within a batch's time (the database's statement timeout bounds it), and
+ * taking over a live one's entries by mistake only inserts rows that are already there.
+ */
+const CLAIM_AFTER_MS = 5_000;
+const CLAIM_EVERY_MS = 2_000;
+/** At shutdown, at most this many passes to empty the streams (more is a backlog for the next worker). */
+const FINAL_PASSES = 20;
 
 type Entry = [id: string, fields: string[]];
 
@@ -64,7 +70,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
     this.running = this.loop();
   }
 
-  /** Before the clients close: the batch in hand is committed and acknowledged. */
+  /** Before the clients close: the batch in hand is committed and acknowledged, the streams emptied. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.running;
@@ -89,6 +95,10 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
         this.logger.warn(`Usage drain failed, retrying: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
+    }
+    // Shutting down: empty the streams first, so a stopped worker leaves nothing behind that it could move.
+    for (let passes = 0; ready && passes < FINAL_PASSES; passes++) {
+      if ((await this.drainAll().catch(() => 0)) === 0) break;
     }
   }
 

@@ -27,6 +27,9 @@ export function closeOnSignals(app: INestApplication, graceMs: number, cleanup: 
     app.get(Lifecycle).draining = true;
     await new Promise((resolve) => setTimeout(resolve, graceMs));
     try {
+      // Stop accepting and finish the requests in flight first, so the clean-up hooks below
+      // (the last delivery marks, the worker's last batch) see everything those requests did.
+      await app.getHttpAdapter().close();
       await app.close();
       logger.log('Closed');
     } finally {
