@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { IncomingHttpHeaders, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -218,6 +218,7 @@ describe.each(ledgerModes())('a SIGKILL of the API with 100 requests in flight, 
     // but the client never read are lost, as on a real network, so some sold memes go unanswered.
     const before: (Answer | undefined)[] = Array(REQUESTS).fill(undefined);
     const connections = new AbortController();
+    setMaxListeners(REQUESTS + 10, connections.signal); // one listener per in-flight request
     let ok = 0;
     await Promise.all(
       requests.map((_, i) =>

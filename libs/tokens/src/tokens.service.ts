@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AppError } from '@maas/core';
+import { AppError, Breakers } from '@maas/core';
 import { Balance } from './balance';
 import { IdempotencyKeys } from './idempotency-keys';
 import { TokenLedger } from './ledger.port';
@@ -26,6 +26,7 @@ export class TokensService {
     private readonly ledger: TokenLedger,
     private readonly book: PurchaseBook,
     private readonly keys: IdempotencyKeys,
+    private readonly breakers: Breakers,
   ) {}
 
   async balance(userId: string): Promise<Balance> {
@@ -43,7 +44,7 @@ export class TokensService {
     if (!idempotency) return this.creditOnce(userId, amount, reference);
     const { callerId, key } = idempotency;
     const fingerprint = createHash('sha1').update(JSON.stringify([userId, amount, reference])).digest('hex');
-    const stored = await this.keys.claim(callerId, key, fingerprint);
+    const stored = await this.breakers.run('postgres', () => this.keys.claim(callerId, key, fingerprint));
     if (stored) {
       if (stored.fingerprint !== fingerprint) throw new AppError('idempotency_key_reused');
       if (stored.status === 0) throw new AppError('idempotency_in_progress', undefined, {}, { 'Retry-After': '1' });
@@ -52,9 +53,11 @@ export class TokensService {
     try {
       const result = await this.creditOnce(userId, amount, reference);
       const status = result.created ? 201 : 200;
-      await this.keys.complete(callerId, key, { status, remaining: result.balance.remaining, body: result.balance });
+      const outcome = { status, remaining: result.balance.remaining, body: result.balance };
+      await this.breakers.run('postgres', () => this.keys.complete(callerId, key, outcome));
       return result;
     } catch (error) {
+      // Best effort: a key left in flight is taken over after a minute anyway.
       await this.keys.release(callerId, key).catch(() => undefined);
       throw error;
     }
