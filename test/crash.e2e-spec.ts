@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { once, setMaxListeners } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { IncomingHttpHeaders, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -12,6 +11,7 @@ import { Client } from 'pg';
 import { USAGE_STREAMS } from '../libs/tokens/src/redis.scripts';
 import { RedisServerProcess } from './setup/redis-server';
 import { LedgerMode, ledgerModes, TEST_SECRET, uniqueUser } from './setup/test-app';
+import { freePort } from './setup/ports';
 
 /**
  * The issue's acceptance test for the ledger: SIGKILL the API while 100 requests are in flight,
@@ -32,16 +32,6 @@ const STALL_MS = 10;
  */
 const DRAIN_TIMEOUT_MS = 20_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,20 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './setup/ports';
 
 const MAIN = join(__dirname, '..', 'dist', 'apps', 'api', 'apps', 'api', 'src', 'main.js');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `npm start` as a newcomer runs it: no DATABASE_URL, no REDIS_URL, no JWT_SECRET. */
 class QuickStart {

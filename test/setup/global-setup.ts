@@ -1,11 +1,11 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 // Relative: globalSetup runs outside Jest's module mapper.
 import { migrate } from '../../libs/core/src/database/migrate';
 import { startEmbeddedPostgres } from '../../libs/core/src/database/embedded-postgres';
+import { freePort } from './ports';
 import { startRedisCluster } from './redis-cluster';
 
 /**
@@ -61,17 +61,6 @@ async function redisProblem(url: string): Promise<string | undefined> {
   } finally {
     redis.disconnect();
   }
-}
-
-function freePort(port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(port, '127.0.0.1', () => {
-      const { port: bound } = server.address() as { port: number };
-      server.close(() => resolve(bound));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** A free port whose cluster bus port (+10000) is free too, so both stay below 65536. */
