@@ -22,7 +22,7 @@ export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 export function testConfig(mode: LedgerMode, env: Record<string, string> = {}): RuntimeConfig {
   const config = loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', // TEST_LOG_LEVEL=warn shows the apps' logs while debugging
     DATABASE_URL: process.env.DATABASE_URL,
     ...(mode === 'redis' ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...(mode === 'redis-cluster' ? { REDIS_CLUSTER_NODES: process.env.MAAS_TEST_REDIS_CLUSTER_NODES } : {}),

@@ -1,6 +1,5 @@
-import { createSecretKey } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
-import { ConfigError, loadConfig, TokenService, USER_ID_PATTERN } from '@maas/core';
+import { ConfigError, jwtOptions, loadConfig, TokenService, USER_ID_PATTERN } from '@maas/core';
 
 /**
  * Issues a bearer token signed with this deployment's JWT_SECRET, for operators (the API has no
@@ -16,11 +15,7 @@ function main(argv: string[]): void {
   }
   const config = loadConfig();
   if (!config.jwtSecret) throw new ConfigError(['JWT_SECRET must be set to issue tokens']);
-  const jwt = new JwtService({
-    secret: createSecretKey(Buffer.from(config.jwtSecret)),
-    signOptions: { algorithm: 'HS256', issuer: config.jwtIssuer, audience: config.jwtAudience },
-  });
-  const token = new TokenService(jwt).issue(
+  const token = new TokenService(new JwtService(jwtOptions({ ...config, jwtSecret: config.jwtSecret }))).issue(
     { userId, roles: roles.split(',').filter(Boolean) },
     Number(hours) * 3600,
   );

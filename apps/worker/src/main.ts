@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const pino = createPino(config.logLevel);
   Logger.overrideLogger(new PinoLoggerService(pino));
-  if (!config.databaseUrl || !config.jwtSecret) throw new ConfigError(['The worker needs DATABASE_URL and JWT_SECRET']);
-  const runtime = { ...config, databaseUrl: config.databaseUrl, jwtSecret: config.jwtSecret };
+  if (!config.databaseUrl) throw new ConfigError(['The worker needs DATABASE_URL']);
+  // The worker authenticates no one: it never reads the secret.
+  const runtime = { ...config, databaseUrl: config.databaseUrl, jwtSecret: '' };
   const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.forRoot(runtime), new FastifyAdapter(), {
     logger: new PinoLoggerService(pino),
   });

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { AppError, Caller, IDEMPOTENCY_KEY, Principal } from '@maas/core';
+import { AppError, Caller, idempotencyKeyProblem, Principal } from '@maas/core';
 import { MAX_QUERY_LENGTH, MEME_FORMATS, parseMemeQuery } from './meme-query';
 import { DeliveryTracker } from './delivery-tracker';
 import { Meme, MemesService, StoredMeme, UNDELIVERED_LIMIT } from './memes.service';
@@ -44,10 +44,8 @@ export class MemesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Meme> {
     const parsed = parseMemeQuery(raw);
-    const problems = parsed.ok ? [] : [...parsed.errors];
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      problems.push({ field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' });
-    }
+    const keyProblem = idempotencyKeyProblem(idempotencyKey);
+    const problems = [...(parsed.ok ? [] : parsed.errors), ...(keyProblem ? [keyProblem] : [])];
     if (!parsed.ok || problems.length > 0) throw AppError.invalid(problems);
     const { meme, replayed } = await this.memes.create(caller.userId, parsed.value, idempotencyKey);
     reply.header(TOKENS_REMAINING_HEADER, meme.remaining);
@@ -75,7 +73,7 @@ export class MemesController {
   ): Promise<StoredMeme> {
     if (!UUID.test(id)) throw new AppError('meme_not_found');
     const meme = await this.memes.find(caller.userId, id);
-    this.markDeliveredWhenSent(reply, caller.userId, id);
+    if (meme.deliveredAt === null) this.markDeliveredWhenSent(reply, caller.userId, id);
     return meme;
   }
 

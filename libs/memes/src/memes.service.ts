@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppError, RuntimeConfig } from '@maas/core';
-import { SaleContent, SalesArchive, TokenLedger } from '@maas/tokens';
+import { fingerprintOf, SaleContent, SalesArchive, TokenLedger } from '@maas/tokens';
 import { Caption } from './caption';
 import { MemeGenerator } from './meme-generator';
 import { MemeFormat, MemeQuery } from './meme-query';
@@ -86,7 +86,10 @@ export class MemesService {
       cost,
       format: request.format,
       content,
-      idempotency: idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprint(request) },
+      idempotency:
+        idempotencyKey === undefined
+          ? undefined
+          : { key: idempotencyKey, fingerprint: fingerprintOf([request.format, request.lat, request.lon, request.query]) },
     });
     switch (outcome.kind) {
       case 'sold':
@@ -98,9 +101,10 @@ export class MemesService {
       case 'key_reused':
         throw new AppError('idempotency_key_reused');
       case 'replayed':
-        if (outcome.status === 402 || !outcome.content) {
+        if (outcome.status === 402) {
           throw insufficient(request.format, cost, outcome.remaining, { 'Idempotent-Replayed': 'true' });
         }
+        if (!outcome.content) throw new Error(`Idempotency record of ${userId} has no meme`);
         return { meme: memeOf(outcome.content, outcome.remaining), replayed: true };
     }
   }
@@ -113,11 +117,6 @@ function insufficient(format: MemeFormat, cost: number, balance: number, headers
     { balance, cost },
     headers,
   );
-}
-
-/** Identifies the request's parameters: the same Idempotency-Key with others is refused. */
-function fingerprint({ format, lat, lon, query }: MemeQuery): string {
-  return createHash('sha1').update(JSON.stringify([format, lat, lon, query])).digest('hex');
 }
 
 function stored(content: SaleContent, deliveredAt: Date | null): StoredMeme {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, Param, Post, Query, Res, UsePipes } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { AdminOnly, AppError, BodyValidationPipe, Caller, FieldProblem, IDEMPOTENCY_KEY, Principal, UserIdPipe } from '@maas/core';
+import { AdminOnly, AppError, BodyValidationPipe, Caller, FieldProblem, idempotencyKeyProblem, Principal, UserIdPipe } from '@maas/core';
 import { Balance } from './balance';
 import { BalanceDto } from './dto/balance.dto';
 import { CreditTokensDto } from './dto/credit-tokens.dto';
@@ -37,9 +37,8 @@ export class AdminTokensController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Balance> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw AppError.invalid([{ field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }]);
-    }
+    const keyProblem = idempotencyKeyProblem(idempotencyKey);
+    if (keyProblem) throw AppError.invalid([keyProblem]);
     const idempotency = idempotencyKey === undefined ? undefined : { callerId: caller.userId, key: idempotencyKey };
     const { balance, created, replayed } = await this.tokens.credit(userId, body.amount, body.reference, idempotency);
     reply.status(created ? 201 : 200);

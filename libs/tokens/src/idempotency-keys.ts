@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, RuntimeConfig } from '@maas/core';
@@ -12,6 +13,13 @@ export interface StoredOutcome {
   readonly body: unknown;
 }
 
+/** Identifies a request's parameters: the same Idempotency-Key with other parameters is refused. */
+export function fingerprintOf(parameters: readonly unknown[]): string {
+  return createHash('sha1').update(JSON.stringify(parameters)).digest('hex');
+}
+
+const PRUNE_EVERY_MS = 3600_000;
+
 /** A key claimed but never completed (its request died) may be taken over after this. */
 const IN_FLIGHT_SECONDS = 60;
 
@@ -20,11 +28,30 @@ const IN_FLIGHT_SECONDS = 60;
  * Used inside the sale transaction in PostgreSQL mode, and for purchases in both modes.
  */
 @Injectable()
-export class IdempotencyKeys {
+export class IdempotencyKeys implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
+
+  /** Expired keys are deleted hourly (every instance does it; deleting twice is harmless). */
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async prune(): Promise<number> {
+    const [, deleted] = await this.db.query(
+      'DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)',
+      [this.config.idempotencyTtlHours],
+    );
+    return deleted;
+  }
 
   /**
    * Claims the key, or returns what is stored under it. A concurrent claim of the same key waits

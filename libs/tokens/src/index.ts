@@ -1,4 +1,5 @@
 export * from './balance';
+export * from './idempotency-keys';
 export * from './ledger.port';
 export * from './sales-archive';
 export * from './tokens.module';

@@ -1,4 +1,5 @@
 import { Balance } from './balance';
+import { AccountTotals } from './purchase-book';
 
 /** The meme being sold, as stored with its charge and replayed to retries. */
 export type SaleContent = Readonly<Record<string, unknown>>;
@@ -45,12 +46,6 @@ export abstract class TokenLedger {
   abstract sell(sale: Sale): Promise<SaleOutcome>;
 
   /**
-   * Gives back the charge of sale `saleId`, recorded as its own entry (`<saleId>:refund`), so it
-   * applies once however often it is asked for. Returns whether this call applied it.
-   */
-  abstract refund(userId: string, saleId: string, amount: number, format: string): Promise<boolean>;
-
-  /**
    * Records that these sales' memes reached their callers (the response was handed to the
    * network). Memes never marked are the ones listed as undelivered.
    */
@@ -60,8 +55,9 @@ export abstract class TokenLedger {
   abstract balance(userId: string): Promise<Balance | undefined>;
 
   /**
-   * Brings the live balance up to the purchases recorded in PostgreSQL. Idempotent and
-   * order-independent: applying the same or an older total again changes nothing.
+   * Brings the live balance up to the purchases recorded in PostgreSQL (`totals` as the purchase
+   * transaction left the account). Idempotent and order-independent: applying the same or an
+   * older total again changes nothing.
    */
-  abstract applyPurchases(userId: string, purchasedTotal: number): Promise<Balance>;
+  abstract applyPurchases(userId: string, totals: AccountTotals): Promise<Balance>;
 }

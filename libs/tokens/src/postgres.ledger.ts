@@ -5,7 +5,7 @@ import { Breakers } from '@maas/core';
 import { Balance, balanceOf } from './balance';
 import { Sale, SaleContent, SaleOutcome, TokenLedger } from './ledger.port';
 import { IdempotencyKeys, StoredOutcome } from './idempotency-keys';
-import { PurchaseBook } from './purchase-book';
+import { AccountTotals, PurchaseBook } from './purchase-book';
 
 /**
  * Live balances in the `accounts` table. A sale is one transaction: claim the idempotency key,
@@ -60,21 +60,6 @@ export class PostgresLedger extends TokenLedger {
     );
   }
 
-  refund(userId: string, saleId: string, amount: number, format: string): Promise<boolean> {
-    return this.breakers.run('postgres', () =>
-      this.db.transaction(async (tx) => {
-        const inserted: unknown[] = await tx.query(
-          `INSERT INTO usage_events (id, user_id, kind, amount, format, at) VALUES ($1, $2, 'refund', $3, $4, now())
-           ON CONFLICT (id) DO NOTHING RETURNING 1`,
-          [`${saleId}:refund`, userId, amount, format],
-        );
-        if (inserted.length === 0) return false;
-        await tx.query('UPDATE accounts SET used = used - $2, updated_at = now() WHERE user_id = $1', [userId, amount]);
-        return true;
-      }),
-    );
-  }
-
   async markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void> {
     await this.breakers.run('postgres', () =>
       this.db.query('UPDATE usage_events SET delivered_at = now() WHERE id = ANY($1) AND delivered_at IS NULL', [
@@ -88,11 +73,9 @@ export class PostgresLedger extends TokenLedger {
     return totals && balanceOf(userId, totals.purchased, totals.used);
   }
 
-  /** The purchase transaction already raised the row; there is nothing left to apply. */
-  async applyPurchases(userId: string): Promise<Balance> {
-    const balance = await this.balance(userId);
-    if (!balance) throw new Error(`No account for ${userId} after a recorded purchase`);
-    return balance;
+  /** The purchase transaction already raised the row: its totals are the balance. */
+  async applyPurchases(userId: string, totals: AccountTotals): Promise<Balance> {
+    return balanceOf(userId, totals.purchased, totals.used);
   }
 }
 

@@ -62,6 +62,6 @@ export class PurchaseBook {
   }
 }
 
-export function totalsOf(row: { purchased: string; used: string; seq: string }): AccountTotals {
+function totalsOf(row: { purchased: string; used: string; seq: string }): AccountTotals {
   return { purchased: Number(row.purchased), used: Number(row.used), seq: Number(row.seq) };
 }

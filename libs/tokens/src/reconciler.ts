@@ -20,11 +20,13 @@ export interface ReconcileReport {
 }
 
 /**
- * Compares every account's Redis balance with PostgreSQL's, where PostgreSQL is the system of
- * record, and repairs Redis (Redis mode only). A comparison counts only when both sides have seen
- * the same number of usage events: Redis ahead means events still on their way to PostgreSQL
+ * Compares every active account's Redis balance with PostgreSQL's, where PostgreSQL is the system
+ * of record, and repairs Redis (Redis mode only). A comparison counts only when both sides have
+ * seen the same number of charges: Redis ahead means charges still on their way to PostgreSQL
  * (skipped); Redis behind means it lost writes (a restart from an older snapshot). Accounts Redis
- * does not hold are left alone: they are rebuilt from PostgreSQL when next used.
+ * does not hold are left alone: they are rebuilt from PostgreSQL when next used. Several
+ * reconcilers at once (one per API replica running the worker) are safe: repairs are
+ * compare-and-set.
  */
 @Injectable()
 export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -65,12 +67,13 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         checked++;
         const [p, u, n] = live[i];
         if (p === null) continue;
-        const events = Number(n ?? 0);
-        if (events > Number(account.seq)) continue;
-        if (events === Number(account.seq) && p === account.purchased && u === account.used) continue;
+        const charges = Number(n ?? 0);
+        if (charges > Number(account.seq)) continue; // charges still on their way to PostgreSQL
+        // p above PostgreSQL's total: a purchase committed and applied since the row was read.
+        if (charges === Number(account.seq) && Number(p) >= Number(account.purchased) && u === account.used) continue;
         drifted++;
         this.logger.warn(
-          `Drift on ${account.user_id}: Redis p=${p} u=${u} n=${events}, PostgreSQL purchased=${account.purchased} used=${account.used} seq=${account.seq}`,
+          `Drift on ${account.user_id}: Redis p=${p} u=${u} n=${charges}, PostgreSQL purchased=${account.purchased} used=${account.used} seq=${account.seq}`,
         );
         const args = [n ?? '0', account.purchased, account.used, account.seq];
         if ((await repair.run(this.redis, [accountKey(account.user_id)], args)) === 1) repaired++;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppError, Breakers, InjectRedis, LuaScript, RedisClient, RuntimeConfig } from '@maas/core';
 import { Balance, balanceOf } from './balance';
 import { Sale, SaleOutcome, TokenLedger } from './ledger.port';
-import { PurchaseBook } from './purchase-book';
+import { AccountTotals, PurchaseBook } from './purchase-book';
 import {
   accountKey,
   EXPIRED,
@@ -10,8 +10,6 @@ import {
   INSUFFICIENT,
   KEY_REUSED,
   MISSING,
-  REFUND_SCRIPT,
-  refundMarkerKey,
   REPLAYED,
   SELL_SCRIPT,
   SOLD,
@@ -20,11 +18,7 @@ import {
 } from './redis.scripts';
 
 const sellScript = new LuaScript<[number, number?, number?, string?]>(SELL_SCRIPT);
-const refundScript = new LuaScript<number>(REFUND_SCRIPT);
 const syncScript = new LuaScript<[string, string]>(SYNC_SCRIPT);
-
-/** A refund marker outlives any retry of the refund. */
-const REFUND_MARKER_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
  * Live balances in Redis: a sale is one EVALSHA round trip that charges, appends the usage event
@@ -88,14 +82,6 @@ export class RedisLedger extends TokenLedger {
     return this.call(() => sellScript.run(this.redis, keys, args));
   }
 
-  async refund(userId: string, saleId: string, amount: number, format: string): Promise<boolean> {
-    const keys = [accountKey(userId), usageStreamOf(userId), refundMarkerKey(userId, saleId)];
-    const applied = await this.call(() =>
-      refundScript.run(this.redis, keys, [amount, saleId, userId, format, REFUND_MARKER_TTL_SECONDS]),
-    );
-    return applied === 1;
-  }
-
   /**
    * Through the usage streams, one event per shard: the worker applies it after the charges it
    * follows, which may not be in PostgreSQL yet.
@@ -104,7 +90,9 @@ export class RedisLedger extends TokenLedger {
     const byStream = new Map<string, string[]>();
     for (const { userId, saleId } of sales) {
       const stream = usageStreamOf(userId);
-      byStream.set(stream, [...(byStream.get(stream) ?? []), saleId]);
+      const ids = byStream.get(stream);
+      if (ids) ids.push(saleId);
+      else byStream.set(stream, [saleId]);
     }
     const at = Date.now();
     await this.call(() =>
@@ -120,9 +108,8 @@ export class RedisLedger extends TokenLedger {
     return this.hydrate(userId);
   }
 
-  async applyPurchases(userId: string, purchasedTotal: number): Promise<Balance> {
-    const totals = await this.book.totals(userId);
-    return this.sync(userId, purchasedTotal, totals?.used ?? 0, totals?.seq ?? 0);
+  async applyPurchases(userId: string, totals: AccountTotals): Promise<Balance> {
+    return this.sync(userId, totals.purchased, totals.used, totals.seq);
   }
 
   private async hydrate(userId: string): Promise<Balance | undefined> {

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
  * and store the idempotency record atomically, and it runs unchanged on Redis Cluster (one slot
  * per shard). The worker drains SHARDS streams.
  *
- *   {m<n>}:a:<user>            hash  p (tokens purchased), u (tokens used), n (usage events so far)
+ *   {m<n>}:a:<user>            hash  p (tokens purchased), u (tokens used), n (charges so far)
  *   {m<n>}:usage               stream of usage events, drained into PostgreSQL
+ *   {m<n>}:usage:dead          events PostgreSQL refused, set aside
  *   {m<n>}:i:<user>:<sha1 key> hash  fp, status, remaining, content: an idempotency record (TTL)
- *   {m<n>}:r:<sale id>         string: this sale was refunded (TTL)
  */
 export const SHARDS = 16;
 
@@ -29,9 +29,10 @@ const tag = (userId: string): string => `{m${shardOf(userId)}}`;
 export const accountKey = (userId: string): string => `${tag(userId)}:a:${userId}`;
 export const usageStreamOf = (userId: string): string => `${tag(userId)}:usage`;
 export const USAGE_STREAMS = Array.from({ length: SHARDS }, (_, shard) => `{m${shard}}:usage`);
+/** Events PostgreSQL refused, set aside for a person to look at (never trimmed). */
+export const deadLetterStreamOf = (usageStream: string): string => `${usageStream}:dead`;
 export const idempotencyKey = (userId: string, key: string): string =>
   `${tag(userId)}:i:${userId}:${createHash('sha1').update(key).digest('hex')}`;
-export const refundMarkerKey = (userId: string, saleId: string): string => `${tag(userId)}:r:${saleId}`;
 
 /** First element of SELL's answer. */
 export const SOLD = 1;
@@ -76,30 +77,14 @@ if remaining < cost then
   return {0, remaining}
 end
 redis.call('HINCRBY', KEYS[1], 'u', cost)
-local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+redis.call('HINCRBY', KEYS[1], 'n', 1)
 redis.call('XADD', KEYS[2], '*', 'kind', 'charge', 'id', ARGV[3], 'user', ARGV[4], 'amount', cost,
-  'format', ARGV[5], 'at', now, 'n', n, 'content', ARGV[6])
+  'format', ARGV[5], 'at', now, 'content', ARGV[6])
 if KEYS[3] then
   redis.call('HSET', KEYS[3], 'fp', ARGV[7], 'status', 200, 'remaining', remaining - cost, 'content', ARGV[6])
   redis.call('EXPIRE', KEYS[3], ARGV[8])
 end
 return {1, remaining - cost}
-`;
-
-/**
- * KEYS: [1] account, [2] usage stream, [3] refund marker. ARGV: [1] amount, [2] sale id, [3] user
- * id, [4] format, [5] marker TTL (s). Gives a sale's charge back once: the marker makes a repeat a
- * no-op, and the refund event has its own id in the usage ledger. Answers 1 if applied now.
- */
-export const REFUND_SCRIPT = `
-if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[5]) == false then return 0 end
-local amount = tonumber(ARGV[1])
-if tonumber(redis.call('HGET', KEYS[1], 'u') or '0') >= amount then redis.call('HINCRBY', KEYS[1], 'u', -amount) end
-local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
-local t = redis.call('TIME')
-redis.call('XADD', KEYS[2], '*', 'kind', 'refund', 'id', ARGV[2] .. ':refund', 'user', ARGV[3], 'amount', amount,
-  'format', ARGV[4], 'at', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), 'n', n)
-return 1
 `;
 
 /**
@@ -120,10 +105,12 @@ return redis.call('HMGET', KEYS[1], 'p', 'u')
 /**
  * KEYS[1] account; ARGV[1] the event count Redis had when compared; ARGV[2..4] PostgreSQL's p, u
  * and event count. Overwrites the account with PostgreSQL's numbers, unless an event happened
- * since the comparison (then the next pass looks again). Answers 1 if repaired.
+ * since the comparison (then the next pass looks again). `p` only ever rises: a purchase applied
+ * since the comparison (purchases are not events) is kept. Answers 1 if repaired.
  */
 export const REPAIR_SCRIPT = `
 if (redis.call('HGET', KEYS[1], 'n') or '0') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'p', ARGV[2], 'u', ARGV[3], 'n', ARGV[4])
+local p = math.max(tonumber(redis.call('HGET', KEYS[1], 'p') or '0'), tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'p', p, 'u', ARGV[3], 'n', ARGV[4])
 return 1
 `;

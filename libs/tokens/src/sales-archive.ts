@@ -9,8 +9,6 @@ export interface DailyUsage {
   readonly day: string;
   readonly format: string;
   readonly memes: number;
-  readonly refunds: number;
-  /** Tokens charged less tokens refunded. */
   readonly tokens: number;
 }
 
@@ -41,13 +39,12 @@ export class SalesArchive {
     return rows.length === 0 ? undefined : archived(rows[0]);
   }
 
-  /** Paid-for memes whose answer never reached the caller (and that were not refunded), newest first. */
+  /** Paid-for memes whose answer never reached the caller, newest first. */
   async undelivered(userId: string, limit: number): Promise<ArchivedSale[]> {
     const rows = await this.breakers.run('postgres', () =>
       this.db.query(
         `SELECT e.content, e.delivered_at FROM usage_events e
          WHERE e.user_id = $1 AND e.kind = 'charge' AND e.delivered_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM usage_events r WHERE r.id = e.id || ':refund')
          ORDER BY e.at DESC LIMIT $2`,
         [userId, limit],
       ),
@@ -57,20 +54,17 @@ export class SalesArchive {
 
   /** Usage per UTC day and format in [from, to), days with no usage left out. */
   async usageByDay(userId: string, from: Date, to: Date): Promise<DailyUsage[]> {
-    const rows: { day: string; format: string; memes: string; refunds: string; tokens: string }[] = await this.breakers.run(
+    const rows: { day: string; format: string; memes: string; tokens: string }[] = await this.breakers.run(
       'postgres',
       () =>
         this.db.query(
-          `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, format,
-                  COUNT(*) FILTER (WHERE kind = 'charge') AS memes,
-                  COUNT(*) FILTER (WHERE kind = 'refund') AS refunds,
-                  SUM(CASE kind WHEN 'charge' THEN amount ELSE -amount END) AS tokens
-           FROM usage_events WHERE user_id = $1 AND at >= $2 AND at < $3
+          `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, format, COUNT(*) AS memes, SUM(amount) AS tokens
+           FROM usage_events WHERE user_id = $1 AND kind = 'charge' AND at >= $2 AND at < $3
            GROUP BY 1, 2 ORDER BY 1, 2`,
           [userId, from, to],
         ),
     );
-    return rows.map((r) => ({ day: r.day, format: r.format, memes: Number(r.memes), refunds: Number(r.refunds), tokens: Number(r.tokens) }));
+    return rows.map((r) => ({ day: r.day, format: r.format, memes: Number(r.memes), tokens: Number(r.tokens) }));
   }
 }
 

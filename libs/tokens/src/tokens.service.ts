@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError, Breakers } from '@maas/core';
 import { Balance } from './balance';
-import { IdempotencyKeys } from './idempotency-keys';
+import { fingerprintOf, IdempotencyKeys } from './idempotency-keys';
 import { TokenLedger } from './ledger.port';
 import { PurchaseBook } from './purchase-book';
 
@@ -43,7 +42,7 @@ export class TokensService {
   async credit(userId: string, amount: number, reference: string, idempotency?: CallerKey): Promise<CreditResult> {
     if (!idempotency) return this.creditOnce(userId, amount, reference);
     const { callerId, key } = idempotency;
-    const fingerprint = createHash('sha1').update(JSON.stringify([userId, amount, reference])).digest('hex');
+    const fingerprint = fingerprintOf([userId, amount, reference]);
     const stored = await this.breakers.run('postgres', () => this.keys.claim(callerId, key, fingerprint));
     if (stored) {
       if (stored.fingerprint !== fingerprint) throw new AppError('idempotency_key_reused');
@@ -71,7 +70,7 @@ export class TokensService {
         `Reference "${reference}" was already used for a different user or amount.`,
       );
     }
-    const balance = await this.ledger.applyPurchases(userId, outcome.totals.purchased);
+    const balance = await this.ledger.applyPurchases(userId, outcome.totals);
     return { balance, created: outcome.kind === 'recorded', replayed: false };
   }
 }

@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectRedis, Metrics, RedisClient } from '@maas/core';
-import { USAGE_STREAMS } from './redis.scripts';
+import { deadLetterStreamOf, USAGE_STREAMS } from './redis.scripts';
 
 const GROUP = 'ledger';
 const BATCH = 500;
@@ -20,15 +20,13 @@ const FINAL_PASSES = 20;
 
 type Entry = [id: string, fields: string[]];
 
+/** A charge, with the meme it paid for. */
 interface UsageEvent {
   id: string;
   user: string;
-  kind: string;
   amount: number;
   format: string;
   at: number;
-  /** The account's event count after this event. */
-  n: number;
   content: string | null;
 }
 
@@ -42,8 +40,8 @@ interface Delivery {
  * Moves usage events from the Redis streams into PostgreSQL's usage ledger (Redis mode only).
  * At least once: a batch is committed in PostgreSQL, then acknowledged and deleted in Redis; a
  * crash in between re-delivers it, and the rows' primary key turns the repeat into a no-op, so
- * every event lands exactly once. The same transaction keeps `accounts.used` equal to charges
- * minus refunds, which is what an account is rebuilt from when Redis loses it.
+ * every event lands exactly once. The same transaction keeps `accounts.used` equal to the charges,
+ * which is what an account is rebuilt from when Redis loses it.
  */
 @Injectable()
 export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -129,16 +127,32 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async move(stream: string, entries: Entry[]): Promise<number> {
     if (entries.length === 0) return 0;
-    const events: UsageEvent[] = [];
+    try {
+      await this.apply(entries);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      await this.applyEachOrSetAside(stream, entries);
+    }
+    const ids = entries.map(([id]) => id);
+    await this.redis.xack(stream, GROUP, ...ids);
+    await this.redis.xdel(stream, ...ids);
+    const lag = Date.now() - Math.min(...entries.map(([, fields]) => Number(fieldsOf(fields).get('at'))));
+    this.metrics.gauge('maas_usage_drain_lag_ms', 'Age of the oldest event in the last batch moved to PostgreSQL.', lag);
+    this.metrics.count('maas_usage_events_drained_total', 'Usage events moved from Redis to PostgreSQL.', entries.length);
+    return entries.length;
+  }
+
+  private async apply(entries: Entry[]): Promise<void> {
+    const charges: UsageEvent[] = [];
     const deliveries: Delivery[] = [];
     for (const [, fields] of entries) {
       const event = fieldsOf(fields);
       if (event.get('kind') === 'delivered') deliveries.push(deliveryOf(event));
-      else events.push(usageOf(event));
+      else charges.push(usageOf(event));
     }
     // Charges first: a delivery in the same batch refers to a charge before it in the stream.
     await this.db.transaction(async (tx) => {
-      if (events.length > 0) await this.record(tx, events);
+      if (charges.length > 0) await this.record(tx, charges);
       for (const { ids, at } of deliveries) {
         await tx.query('UPDATE usage_events SET delivered_at = to_timestamp($2 / 1000.0) WHERE id = ANY($1) AND delivered_at IS NULL', [
           ids,
@@ -146,46 +160,51 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
         ]);
       }
     });
-    const ids = entries.map(([id]) => id);
-    await this.redis.xack(stream, GROUP, ...ids);
-    await this.redis.xdel(stream, ...ids);
-    const lag = Date.now() - Math.min(...[...events, ...deliveries].map((event) => event.at));
-    this.metrics.gauge('maas_usage_drain_lag_ms', 'Age of the oldest event in the last batch moved to PostgreSQL.', lag);
-    this.metrics.count('maas_usage_events_drained_total', 'Usage events moved from Redis to PostgreSQL.', entries.length);
-    return entries.length;
   }
 
   /**
-   * One statement: insert what is new, move each account's `used` by exactly that, and note the
-   * last event number seen (a repeat carries its old number, so GREATEST keeps this exact).
+   * A batch PostgreSQL refuses as data (a constraint, a malformed value) is retried one event at a
+   * time, and an event still refused is set aside in a dead-letter stream, loudly: one bad event
+   * must not stop its whole shard. (Inserting again what the batch did is a no-op.)
+   */
+  private async applyEachOrSetAside(stream: string, entries: Entry[]): Promise<void> {
+    for (const entry of entries) {
+      try {
+        await this.apply([entry]);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        await this.redis.xadd(deadLetterStreamOf(stream), '*', 'entry', entry[0], 'error', (error as Error).message, ...entry[1]);
+        this.metrics.count('maas_usage_events_dead_total', 'Usage events PostgreSQL refused, set aside in a dead-letter stream.');
+        this.logger.error(`Usage event ${entry[0]} of ${stream} refused by PostgreSQL, set aside: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * One statement: insert the charges that are new, and move each account's `used` and `seq` (the
+   * number of charges applied) by exactly those. Counting, not taking the highest number seen,
+   * keeps `seq` right however batches interleave across consumers.
    */
   private async record(tx: EntityManager, events: UsageEvent[]): Promise<void> {
     await tx.query(
-      `WITH incoming AS (
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[], $5::varchar[], $6::bigint[], $7::json[], $8::bigint[])
-           AS t(id, user_id, kind, amount, format, at_ms, content, n)
-       ), inserted AS (
+      `WITH inserted AS (
          INSERT INTO usage_events (id, user_id, kind, amount, format, at, content)
-         SELECT id, user_id, kind, amount, format, to_timestamp(at_ms / 1000.0), content FROM incoming
+         SELECT id, user_id, 'charge', amount, format, to_timestamp(at_ms / 1000.0), content
+         FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::bigint[], $6::json[])
+           AS t(id, user_id, amount, format, at_ms, content)
          ON CONFLICT (id) DO NOTHING
-         RETURNING user_id, kind, amount
-       ), delta AS (
-         SELECT user_id, SUM(CASE kind WHEN 'charge' THEN amount ELSE -amount END) AS delta FROM inserted GROUP BY user_id
-       ), seqs AS (
-         SELECT user_id, MAX(n) AS n FROM incoming GROUP BY user_id
+         RETURNING user_id, amount
        )
-       UPDATE accounts a SET used = a.used + COALESCE(d.delta, 0), seq = GREATEST(a.seq, s.n), updated_at = now()
-       FROM seqs s LEFT JOIN delta d ON d.user_id = s.user_id
-       WHERE a.user_id = s.user_id`,
+       UPDATE accounts a SET used = a.used + d.used, seq = a.seq + d.charges, updated_at = now()
+       FROM (SELECT user_id, SUM(amount) AS used, COUNT(*) AS charges FROM inserted GROUP BY user_id) d
+       WHERE a.user_id = d.user_id`,
       [
         events.map((e) => e.id),
         events.map((e) => e.user),
-        events.map((e) => e.kind),
         events.map((e) => e.amount),
         events.map((e) => e.format),
         events.map((e) => e.at),
         events.map((e) => e.content),
-        events.map((e) => e.n),
       ],
     );
   }
@@ -199,6 +218,12 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
       }
     }
   }
+}
+
+/** PostgreSQL refused the data itself (SQLSTATE classes 22 and 23), as opposed to being unreachable. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 function fieldsOf(fields: string[]): Map<string, string> {
@@ -215,11 +240,9 @@ function usageOf(map: Map<string, string>): UsageEvent {
   return {
     id: map.get('id') as string,
     user: map.get('user') as string,
-    kind: map.get('kind') as string,
     amount: Number(map.get('amount')),
     format: map.get('format') as string,
     at: Number(map.get('at')),
-    n: Number(map.get('n')),
     content: map.get('content') ?? null,
   };
 }

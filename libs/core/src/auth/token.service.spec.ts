@@ -1,6 +1,7 @@
-import { createHmac, createSecretKey } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import * as jsonwebtoken from 'jsonwebtoken';
+import { jwtOptions } from './auth.module';
 import { TokenService } from './token.service';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
@@ -9,11 +10,7 @@ const AUDIENCE = 'maas-api';
 
 /** The JwtService exactly as AuthModule registers it. */
 function jwtService(secret = SECRET): JwtService {
-  return new JwtService({
-    secret: createSecretKey(Buffer.from(secret)),
-    signOptions: { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE },
-    verifyOptions: { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE },
-  });
+  return new JwtService(jwtOptions({ jwtSecret: secret, jwtIssuer: ISSUER, jwtAudience: AUDIENCE }));
 }
 
 const service = new TokenService(jwtService());

@@ -1,11 +1,10 @@
-import { DynamicModule, Global, Inject, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AppConfig } from './app-config';
 
 /** The configuration once the runtime is prepared: the secret and the database are always known. */
 export type RuntimeConfig = AppConfig & { readonly jwtSecret: string; readonly databaseUrl: string };
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
-export const InjectConfig = (): ParameterDecorator => Inject(APP_CONFIG);
 
 @Global()
 @Module({})

@@ -41,8 +41,11 @@ export class HealthController {
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      // Same problem+json as every error, with Terminus' per-dependency result attached.
-      throw new AppError('service_unavailable', 'A dependency is down.', { checks: error.getResponse() }, { 'Retry-After': '1' });
+      // Same problem+json as every error, with each dependency's up/down (the reasons are logged,
+      // not sent: they name internal hosts).
+      const { details } = error.getResponse() as HealthCheckResult;
+      const checks = Object.fromEntries(Object.entries(details).map(([name, { status }]) => [name, status]));
+      throw new AppError('service_unavailable', 'A dependency is down.', { checks }, { 'Retry-After': '1' }, new Error(JSON.stringify(details)));
     }
   }
 

@@ -38,8 +38,19 @@ export function createRedis(settings: RedisSettings): RedisClient {
       const [host, port] = node.split(':');
       return { host, port: Number(port) };
     });
-    // The cluster client queues commands until it knows the slots, then fails fast like the rest.
-    return new Cluster(nodes, { redisOptions: options, enableAutoPipelining: true, lazyConnect: true, enableOfflineQueue: true });
+    // A cluster client follows MOVED redirects to nodes it may still be connecting to, so node
+    // clients keep ioredis' default and queue while connecting. The command timeout runs from the
+    // moment a command is queued, and a sale reaching Redis after its deadline is refused, so
+    // queueing cannot charge late.
+    // No auto-pipelining: a MOVED reply inside an automatic pipeline reaches the caller instead of
+    // being followed (seen in tests against a freshly made cluster).
+    const { enableOfflineQueue: _, enableAutoPipelining: __, ...nodeOptions } = options;
+    return new Cluster(nodes, {
+      redisOptions: nodeOptions,
+      enableAutoPipelining: false,
+      lazyConnect: true,
+      enableOfflineQueue: true,
+    });
   }
   return new Redis(settings.redisUrl as string, options);
 }
@@ -48,11 +59,25 @@ export function createRedis(settings: RedisSettings): RedisClient {
 export async function connectRedis(redis: RedisClient, settings: RedisSettings): Promise<RedisClient> {
   try {
     await redis.connect();
+    if (redis instanceof Cluster) await connectNodes(redis);
     return redis;
   } catch (error) {
     redis.disconnect();
     const where = settings.redisClusterNodes ? `the Redis Cluster at ${settings.redisClusterNodes.join(', ')}` : redactUrl(settings.redisUrl ?? '');
     throw new Error(`Cannot reach ${where}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The cluster client connects to each node on first use, and a node client queues nothing while
+ * it connects: the first commands to every node would fail. Connect them all before serving.
+ */
+async function connectNodes(cluster: Cluster): Promise<void> {
+  const nodes = cluster.nodes('all');
+  await Promise.all(nodes.map((node) => (node.status === 'wait' ? node.connect() : undefined)));
+  for (let attempt = 0; nodes.some((node) => node.status !== 'ready'); attempt++) {
+    if (attempt === 100) throw new Error('Redis Cluster nodes did not all become ready');
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

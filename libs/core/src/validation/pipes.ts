@@ -28,7 +28,13 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
 }
 
 /** An Idempotency-Key header: 1-255 printable ASCII characters. */
-export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/** What is wrong with an Idempotency-Key header, if anything (absent is fine). */
+export function idempotencyKeyProblem(value: string | undefined): FieldProblem | undefined {
+  if (value === undefined || IDEMPOTENCY_KEY.test(value)) return undefined;
+  return { field: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' };
+}
 
 /** A `:userId` path parameter: the same alphabet and length as a token's `sub`. */
 @Injectable()
