@@ -43,6 +43,9 @@ describe('a frozen or dead Redis', () => {
       expect(api.app.get(Metrics).value('maas_breaker_redis_open')).toBe(1);
       const ready = await api.get('/health/ready');
       expect(ready.status).toBe(503);
+      const problem = await ready.text();
+      expect(JSON.parse(problem)).toMatchObject({ code: 'service_unavailable', checks: { postgres: 'up', redis: 'down' } });
+      expect(problem).not.toMatch(/timed out|ECONN|127\.0\.0\.1/i); // reasons are logged, not sent
       expect((await api.get('/health/live')).status).toBe(200);
     } finally {
       server.resume();

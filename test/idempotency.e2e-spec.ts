@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { IdempotencyKeys } from '@maas/tokens';
 import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 describe.each(ledgerModes())('Idempotency-Key on GET /memes, %s ledger', (mode) => {
@@ -107,6 +109,15 @@ describe.each(ledgerModes())('Idempotency-Key on POST /admin/users/:userId/token
     // Keys are per caller: another admin's key of the same name is a different key.
     expect((await credit(uniqueUser('admin'), user, 5, `ref3-${user}`, 'buy-1')).status).toBe(201);
     expect(await api.balance(user)).toMatchObject({ purchased: 35 });
+  });
+
+  it('forgets keys older than IDEMPOTENCY_TTL_HOURS', async () => {
+    const [admin, user] = [uniqueUser('admin'), uniqueUser('old-key')];
+    expect((await credit(admin, user, 3, `ref-${user}`, 'old')).status).toBe(201);
+    const db = api.app.get(DataSource);
+    await db.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = $1`, [admin]);
+    expect(await api.app.get(IdempotencyKeys).prune()).toBeGreaterThanOrEqual(1);
+    expect(await db.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [admin])).toEqual([]);
   });
 
   it('credits once when retries race: the others are replayed or told it is in progress', async () => {

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Metrics } from '@maas/core';
 import { Reconciler } from '@maas/tokens';
-import { accountKey } from '../libs/tokens/src/redis.scripts';
+import { accountKey, deadLetterStreamOf, usageStreamOf } from '../libs/tokens/src/redis.scripts';
 import { RedisServerProcess } from './setup/redis-server';
 import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser, waitFor } from './setup/test-app';
 
@@ -100,6 +100,25 @@ describe('the Redis usage streams', () => {
       expect(await redis.hgetall(accountKey(ahead))).toEqual({ p: '20', u: '9', n: '5' });
       expect(api.app.get(Metrics).value('maas_reconcile_drifted_accounts')).toBe(2);
       expect(await api.balance(drifting)).toMatchObject({ used: 4, remaining: 16 });
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('set aside an event PostgreSQL refuses, and keep draining the rest of its shard', async () => {
+    const user = uniqueUser('poison');
+    await api.credit(user, 10);
+    const redis = new Redis(server.url);
+    try {
+      // An event no sale would write: a negative amount breaks usage_events' CHECK.
+      await redis.xadd(usageStreamOf(user), '*', 'kind', 'charge', 'id', `poison-${user}`, 'user', user, 'amount', -5, 'format', 'text', 'at', Date.now());
+      const token = api.token(user);
+      await Promise.all(Array.from({ length: 3 }, () => api.get(memePath(), token)));
+      await waitFor(async () => (await books(db, user)).used === 3);
+      expect(await books(db, user)).toMatchObject({ used: 3, charges: 3 });
+      const dead = await redis.xrange(deadLetterStreamOf(usageStreamOf(user)), '-', '+');
+      expect(dead.map(([, fields]) => fields[fields.indexOf('id') + 1])).toEqual([`poison-${user}`]);
+      expect(api.app.get(Metrics).value('maas_usage_events_dead_total')).toBe(1);
     } finally {
       redis.disconnect();
     }

@@ -17,7 +17,9 @@ export function dataSourceOptions(settings: DatabaseSettings, entities: DataSour
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error', 'migration'],
+    // Failures surface as errors the callers log (with the request id); TypeORM's own logger would
+    // print to the console, parameters (user data) included.
+    logging: false,
     // Fail fast instead of waiting forever: pg has no connect or statement timeout by default.
     extra: {
       max: settings.databasePoolSize,
