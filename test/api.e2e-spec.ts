@@ -267,6 +267,10 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
         '/memes/{id}',
         '/tokens/balance',
       ]);
+      const meme = document.components.schemas.MemeDto.properties;
+      expect(Object.keys(meme).sort()).toEqual(
+        ['caption', 'cost', 'createdAt', 'format', 'id', 'lat', 'lon', 'meme', 'place', 'query', 'remaining', 'userId'],
+      );
     });
 
     it('echoes a sane request id and never leaks internals', async () => {

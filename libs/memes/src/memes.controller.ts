@@ -4,6 +4,7 @@ import { FastifyReply } from 'fastify';
 import { AppError, Caller, idempotencyKeyProblem, Principal } from '@maas/core';
 import { MAX_QUERY_LENGTH, MEME_FORMATS, parseMemeQuery } from './meme-query';
 import { DeliveryTracker } from './delivery-tracker';
+import { MemeDto, StoredMemeDto } from './meme.dto';
 import { Meme, MemesService, StoredMeme, UNDELIVERED_LIMIT } from './memes.service';
 
 export const TOKENS_REMAINING_HEADER = 'Tokens-Remaining';
@@ -33,7 +34,7 @@ export class MemesController {
     description:
       'Your id for this request (1-255 printable characters). Retries with the same key get the first answer again, charged once, with `Idempotent-Replayed: true`; the same key with other parameters is a 422.',
   })
-  @ApiOkResponse({ description: 'The meme, with the caller\'s remaining balance.' })
+  @ApiOkResponse({ type: MemeDto, description: 'The meme, with the caller\'s remaining balance.' })
   @ApiResponse({ status: 422, description: 'idempotency_key_reused' })
   @ApiResponse({ status: 402, description: 'insufficient_tokens: body has `balance` and `cost`.' })
   @ApiResponse({ status: 404, description: 'account_not_found: the caller has never been credited.' })
@@ -59,12 +60,14 @@ export class MemesController {
     summary: 'Memes you paid for whose answer never reached you',
     description: `Newest first, at most ${UNDELIVERED_LIMIT}. A meme leaves the list once an answer carrying it (GET /memes/{id}, or a retry with its Idempotency-Key) has been sent.`,
   })
+  @ApiOkResponse({ type: StoredMemeDto, isArray: true })
   undelivered(@Caller() caller: Principal): Promise<StoredMeme[]> {
     return this.memes.undelivered(caller.userId);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One of your memes, again (free)' })
+  @ApiOkResponse({ type: StoredMemeDto })
   @ApiResponse({ status: 404, description: 'meme_not_found: no meme of yours has this id.' })
   async find(
     @Caller() caller: Principal,
