@@ -46,6 +46,10 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
         place: { name: 'Paris', country: 'France', countryCode: 'FR' },
       });
       expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
+      // Exactly the fields the OpenAPI document promises (MemeDto).
+      expect(Object.keys(body).sort()).toEqual(
+        ['caption', 'cost', 'createdAt', 'format', 'id', 'lat', 'lon', 'meme', 'place', 'query', 'remaining', 'userId'],
+      );
       expect(body.meme).toContain('deploy on Friday');
       expect(body.meme).toContain('Paris');
       expect(await api.balance(user)).toEqual({ userId: user, purchased: 3, used: 1, remaining: 2 });
