@@ -284,3 +284,21 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
     });
   });
 });
+
+describe('in production', () => {
+  it('hides the API docs unless DOCS_ENABLED=true', async () => {
+    const hidden = await TestApi.start(testConfig('postgres', { NODE_ENV: 'production', DOCS_ENABLED: '' }));
+    try {
+      expect((await hidden.get('/docs')).status).toBe(404);
+      expect((await hidden.get('/docs/openapi.json')).status).toBe(404);
+    } finally {
+      await hidden.close();
+    }
+    const shown = await TestApi.start(testConfig('postgres', { NODE_ENV: 'production', DOCS_ENABLED: 'true' }));
+    try {
+      expect((await shown.get('/docs/openapi.json')).status).toBe(200);
+    } finally {
+      await shown.close();
+    }
+  });
+});
