@@ -7,7 +7,7 @@ import { DeliveryTracker } from './delivery-tracker';
 import { MemeDto, StoredMemeDto } from './meme.dto';
 import { Meme, MemesService, StoredMeme, UNDELIVERED_LIMIT } from './memes.service';
 
-export const TOKENS_REMAINING_HEADER = 'Tokens-Remaining';
+const TOKENS_REMAINING_HEADER = 'Tokens-Remaining';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 @ApiTags('memes')

@@ -108,16 +108,16 @@ export class RedisLedger extends TokenLedger {
     return this.hydrate(userId);
   }
 
-  async applyPurchases(userId: string, totals: AccountTotals): Promise<Balance> {
-    return this.sync(userId, totals.purchased, totals.used, totals.seq);
+  applyPurchases(userId: string, totals: AccountTotals): Promise<Balance> {
+    return this.sync(userId, totals);
   }
 
   private async hydrate(userId: string): Promise<Balance | undefined> {
     const totals = await this.book.totals(userId);
-    return totals && this.sync(userId, totals.purchased, totals.used, totals.seq);
+    return totals && this.sync(userId, totals);
   }
 
-  private async sync(userId: string, purchased: number, used: number, seq: number): Promise<Balance> {
+  private async sync(userId: string, { purchased, used, seq }: AccountTotals): Promise<Balance> {
     const [p, u] = await this.call(() => syncScript.run(this.redis, [accountKey(userId)], [purchased, used, seq]));
     return balanceOf(userId, Number(p), Number(u));
   }

@@ -13,10 +13,10 @@ import { createHash } from 'node:crypto';
  *   {m<n>}:usage:dead          events PostgreSQL refused, set aside
  *   {m<n>}:i:<user>:<sha1 key> hash  fp, status, remaining, content: an idempotency record (TTL)
  */
-export const SHARDS = 16;
+const SHARDS = 16;
 
 /** FNV-1a: a fast, stable spread of user ids over the shards. */
-export function shardOf(userId: string): number {
+function shardOf(userId: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < userId.length; i++) {
     hash ^= userId.charCodeAt(i);

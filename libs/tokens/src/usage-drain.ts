@@ -101,7 +101,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** One pass over every stream; returns the number of events moved. */
-  async drainAll(): Promise<number> {
+  private async drainAll(): Promise<number> {
     const claim = Date.now() - this.lastClaim > CLAIM_EVERY_MS;
     if (claim) this.lastClaim = Date.now();
     const from = this.rereadOwn ? '0' : '>';

@@ -50,7 +50,7 @@ function statusOf(exception: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): void {
+function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): void {
   const { status, title } = ERRORS[error.code];
   const body: Record<string, unknown> = {
     type: `urn:maas:problem:${error.code}`,

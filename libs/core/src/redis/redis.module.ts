@@ -81,7 +81,7 @@ async function connectNodes(cluster: Cluster): Promise<void> {
   }
 }
 
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
