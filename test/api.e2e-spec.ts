@@ -13,6 +13,8 @@ function forge(claims: Record<string, unknown>, { alg = 'HS256', secret = TEST_S
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+/** Exactly the fields of a meme answer, as the OpenAPI document promises them (MemeDto). */
+const MEME_FIELDS = ['caption', 'cost', 'createdAt', 'format', 'id', 'lat', 'lon', 'meme', 'place', 'query', 'remaining', 'status', 'statusUrl', 'userId'];
 
 describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
   let api: TestApi;
@@ -47,9 +49,8 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       });
       expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
       // Exactly the fields the OpenAPI document promises (MemeDto).
-      expect(Object.keys(body).sort()).toEqual(
-        ['caption', 'cost', 'createdAt', 'format', 'id', 'lat', 'lon', 'meme', 'place', 'query', 'remaining', 'userId'],
-      );
+      expect(Object.keys(body).sort()).toEqual(MEME_FIELDS);
+      expect(body).toMatchObject({ format: 'text', status: 'ready', statusUrl: `/memes/${body.id}` });
       expect(body.meme).toContain('deploy on Friday');
       expect(body.meme).toContain('Paris');
       expect(await api.balance(user)).toEqual({ userId: user, purchased: 3, used: 1, remaining: 2 });
@@ -93,7 +94,8 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       ['query too long', `/memes?lat=1&lon=1&query=${'a'.repeat(201)}`],
       ['control character', '/memes?lat=1&lon=1&query=a%00b'],
       ['unknown format', '/memes?lat=1&lon=1&query=x&format=gif'],
-      ['image not yet offered', '/memes?lat=1&lon=1&query=x&format=image'],
+      ['format in capitals', '/memes?lat=1&lon=1&query=x&format=IMAGE'],
+      ['format given twice', '/memes?lat=1&lon=1&query=x&format=image&format=video'],
       ['unknown parameter', '/memes?lat=1&lon=1&query=x&admin=true'],
     ];
 
@@ -266,15 +268,18 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
         '/admin/users/{userId}/usage',
         '/health/live',
         '/health/ready',
+        '/m/{code}',
         '/memes',
         '/memes/undelivered',
         '/memes/{id}',
+        '/notifications/email',
         '/tokens/balance',
+        '/webhooks',
       ]);
       const meme = document.components.schemas.MemeDto.properties;
-      expect(Object.keys(meme).sort()).toEqual(
-        ['caption', 'cost', 'createdAt', 'format', 'id', 'lat', 'lon', 'meme', 'place', 'query', 'remaining', 'userId'],
-      );
+      expect(Object.keys(meme).sort()).toEqual(MEME_FIELDS);
+      // The costs per format are documented where callers look for them.
+      expect(document.paths['/memes'].get.description).toMatch(/MEME_COST_IMAGE \(default 3\).*MEME_COST_VIDEO \(default 10\)/);
     });
 
     it('echoes a sane request id and never leaks internals', async () => {

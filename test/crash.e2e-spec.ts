@@ -1,16 +1,14 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once, setMaxListeners } from 'node:events';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { sign } from 'jsonwebtoken';
 import { Client } from 'pg';
 import { USAGE_STREAMS } from '../libs/tokens/src/redis.scripts';
 import { RedisServerProcess } from './setup/redis-server';
 import { LedgerMode, ledgerModes, TEST_SECRET, uniqueUser } from './setup/test-app';
+import { Answer, API_MAIN, call, jwt, NodeProcess, sleep, waitUntil } from './setup/node-process';
 import { freePort } from './setup/ports';
 
 /**
@@ -19,7 +17,6 @@ import { freePort } from './setup/ports';
  * can get, whatever the crash interrupted (a sale, a response on the wire, a drain batch).
  */
 
-const MAIN = join(__dirname, '..', 'dist', 'apps', 'api', 'apps', 'api', 'src', 'main.js');
 const REQUESTS = 100;
 const CREDIT = 150;
 /** The API is killed STALL_MS after this many 200s have arrived, while the rest are being served. */
@@ -33,112 +30,15 @@ const STALL_MS = 10;
 const DRAIN_TIMEOUT_MS = 20_000;
 
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A token as the API expects it, signed here so the test needs nothing from the app under test. */
-function jwt(userId: string, roles: string[] = []): string {
-  return sign({ roles }, TEST_SECRET, { algorithm: 'HS256', issuer: 'maas', audience: 'maas-api', subject: userId, expiresIn: 600 });
-}
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/**
- * One HTTP exchange on its own connection (no keep-alive pool that could hand a retry a socket of
- * the killed process). Rejects when the connection dies before the whole answer has arrived.
- */
-function call(
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-  signal?: AbortSignal,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false, timeout: 20_000, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error('response aborted')));
-    });
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** The built API (`node dist/.../main.js`) as a child process, which the test can SIGKILL. */
-class ApiProcess {
-  output = '';
-  private constructor(private readonly child: ChildProcess) {
-    const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-  }
-
-  static async start(env: NodeJS.ProcessEnv, port: number): Promise<ApiProcess> {
-    const api = new ApiProcess(spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (api.child.exitCode !== null || api.child.signalCode !== null) throw new Error(`the API exited during start-up:\n${api.output}`);
-      try {
-        if ((await call(port, 'GET', '/health/ready', {})).status === 200) return api;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        await api.kill();
-        throw new Error(`the API was not ready within 30 s:\n${api.output}`);
-      }
-      await sleep(50);
-    }
-  }
-
-  /** SIGTERM, as Kubernetes sends it; resolves with the exit code once the process is gone. */
-  async terminate(): Promise<number | null> {
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const [code] = await exited;
-    return code as number | null;
-  }
-
-  /** SIGKILL, synchronously: the process stops wherever it is. */
-  killNow(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-
-  async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 describe.each(ledgerModes())('a SIGKILL of the API with 100 requests in flight, %s ledger', (mode: LedgerMode) => {
-  const children: ApiProcess[] = [];
+  const children: NodeProcess[] = [];
   let redisServer: RedisServerProcess | undefined;
   let redis: Redis | undefined;
   let db: Client;
   let dataDir: string | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test does it first)`);
+    if (!existsSync(API_MAIN)) throw new Error(`${API_MAIN} is missing: run \`npm run build\` (npm test does it first)`);
     db = new Client({ connectionString: process.env.DATABASE_URL });
     await db.connect();
     if (mode === 'redis') {
@@ -173,8 +73,8 @@ describe.each(ledgerModes())('a SIGKILL of the API with 100 requests in flight, 
       RATE_LIMIT_PER_MINUTE: '0',
       DEMO_TOKENS: '0',
     };
-    const start = async (): Promise<ApiProcess> => {
-      const child = await ApiProcess.start(env, port);
+    const start = async (): Promise<NodeProcess> => {
+      const child = await NodeProcess.start(API_MAIN, env, port);
       children.push(child);
       return child;
     };
@@ -268,7 +168,7 @@ describe.each(ledgerModes())('a SIGKILL of the API with 100 requests in flight, 
     // 3. Once the drain has moved every usage event to PostgreSQL, the books must match the memes exactly.
     if (redis) {
       const streams = redis;
-      await waitFor(
+      await waitUntil(
         'the usage streams to drain into PostgreSQL',
         async () => (await Promise.all(USAGE_STREAMS.map((stream) => streams.xlen(stream)))).every((length) => length === 0),
         DRAIN_TIMEOUT_MS,
@@ -304,7 +204,7 @@ describe.each(ledgerModes())('a SIGKILL of the API with 100 requests in flight, 
 describe.each(ledgerModes())('a SIGTERM of the API under load, %s ledger', (mode: LedgerMode) => {
   let redisServer: RedisServerProcess | undefined;
   let db: Client;
-  let api: ApiProcess | undefined;
+  let api: NodeProcess | undefined;
 
   beforeAll(async () => {
     db = new Client({ connectionString: process.env.DATABASE_URL });
@@ -323,7 +223,8 @@ describe.each(ledgerModes())('a SIGTERM of the API under load, %s ledger', (mode
 
   it('turns unready, finishes what it accepted, moves every usage event to PostgreSQL, and exits 0', async () => {
     const port = await freePort();
-    api = await ApiProcess.start(
+    api = await NodeProcess.start(
+      API_MAIN,
       {
         PATH: process.env.PATH,
         NODE_ENV: 'test',

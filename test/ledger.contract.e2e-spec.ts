@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Sale, SaleOutcome, TokenLedger, TokensService } from '@maas/tokens';
-import { ledgerModes, TestApi, testConfig, uniqueUser } from './setup/test-app';
+import { DataSource } from 'typeorm';
+import { Refunds, Sale, SaleOutcome, TokenLedger, TokensService } from '@maas/tokens';
+import { ledgerModes, TestApi, testConfig, uniqueUser, waitFor } from './setup/test-app';
 
 /** One contract, every adapter: the ledger's rules do not depend on where balances live. */
 describe.each(ledgerModes({ cluster: true }))('TokenLedger contract, %s adapter', (mode) => {
@@ -53,10 +54,27 @@ describe.each(ledgerModes({ cluster: true }))('TokenLedger contract, %s adapter'
     const user = await account(10);
     await tokens.credit(user, 5, `late-${user}`);
     expect((await ledger.balance(user))?.purchased).toBe(15);
-    expect(await ledger.applyPurchases(user, { purchased: 15, used: 0, seq: 0 })).toMatchObject({ purchased: 15 });
+    expect(await ledger.applyTotals(user, { purchased: 15, used: 0, refunded: 0, seq: 0 })).toMatchObject({ purchased: 15 });
     // An older total arriving late (a slower purchase's application) changes nothing.
-    await ledger.applyPurchases(user, { purchased: 10, used: 0, seq: 0 });
+    await ledger.applyTotals(user, { purchased: 10, used: 0, refunded: 0, seq: 0 });
     expect(await ledger.balance(user)).toMatchObject({ purchased: 15, used: 0, remaining: 15 });
+  });
+
+  it('gives a refund back once, however often it is recorded and applied, and the tokens can be spent again', async () => {
+    const user = await account(10);
+    const charge = sale(user, 4);
+    expect(await ledger.sell(charge)).toEqual({ kind: 'sold', remaining: 6 });
+    const db = api.app.get(DataSource);
+    const refunds = api.app.get(Refunds);
+    // Redis mode: the charge reaches PostgreSQL through the usage drain.
+    await waitFor(async () => (await db.query('SELECT 1 FROM usage_events WHERE id = $1', [charge.id])).length === 1);
+    const refunded = await Promise.all([1, 2, 3].map(() => db.transaction((tx) => refunds.record(tx, charge.id))));
+    expect(refunded.filter(Boolean)).toHaveLength(1);
+    await Promise.all([refunds.apply(user), refunds.apply(user)]);
+    expect(await ledger.balance(user)).toEqual({ userId: user, purchased: 10, used: 0, remaining: 10 });
+    expect(await db.transaction((tx) => refunds.record(tx, randomUUID()))).toBe(false);
+    expect(await sell(user, 10)).toEqual({ kind: 'sold', remaining: 0 });
+    expect(await sell(user, 1)).toEqual({ kind: 'insufficient', remaining: 0 });
   });
 
   it('never overdraws under 300 concurrent charges of 3 against 100 tokens', async () => {

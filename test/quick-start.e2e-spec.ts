@@ -63,6 +63,24 @@ describe('quick start: npm start on a machine with only Node', () => {
       const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ meme: expect.stringContaining('deploy on Friday'), remaining: 99 });
+
+      // The printed image and video lines work too: the in-process worker makes the video.
+      const [image, video] = [...first.output.matchAll(/curl -s -H "Authorization: Bearer [^"]+" "([^"]+format=(?:image|video))"/g)].map((m) => m[1]);
+      const imageMeme = (await (await fetch(image, { headers: { authorization: `Bearer ${token}` } })).json()) as { meme: string };
+      expect(imageMeme).toMatchObject({ format: 'image', status: 'ready', remaining: 96 });
+      const picture = await fetch(imageMeme.meme);
+      expect([picture.status, picture.headers.get('content-type')]).toEqual([200, 'image/png']);
+      const pending = await fetch(video, { headers: { authorization: `Bearer ${token}` } });
+      expect(pending.status).toBe(202);
+      const statusUrl = `http://localhost:${port}${pending.headers.get('location')}`;
+      let meme: { status?: string; meme?: string } = {};
+      for (const deadline = Date.now() + 30_000; meme.status !== 'ready' && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        meme = (await (await fetch(statusUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as typeof meme;
+      }
+      expect(meme.status).toBe('ready');
+      const clip = await fetch(meme.meme as string);
+      expect([clip.status, clip.headers.get('content-type')]).toEqual([200, 'video/mp4']);
     } finally {
       expect(await first.stop()).toBe(0);
     }
@@ -70,9 +88,9 @@ describe('quick start: npm start on a machine with only Node', () => {
     // Same data dir: same secret (the old token still works), and the demo credit is not repeated.
     const second = await QuickStart.start(dataDir, port, postgresPort);
     try {
-      expect(second.output).toContain('has 99 of 100 tokens left');
+      expect(second.output).toContain('has 86 of 100 tokens left');
       const balance = await fetch(`http://localhost:${port}/tokens/balance`, { headers: { authorization: `Bearer ${first.tryIt.token}` } });
-      expect(await balance.json()).toEqual({ userId: 'demo', purchased: 100, used: 1, remaining: 99 });
+      expect(await balance.json()).toEqual({ userId: 'demo', purchased: 100, used: 14, remaining: 86 });
     } finally {
       expect(await second.stop()).toBe(0);
     }

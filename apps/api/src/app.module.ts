@@ -7,6 +7,7 @@ import {
   ConfigModule,
   DatabaseModule,
   HealthModule,
+  JobQueueModule,
   MetricsModule,
   ProblemFilter,
   RedisModule,
@@ -33,9 +34,11 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         BreakersModule,
+        JobQueueModule,
         TokensModule.forRoot({ redis }),
-        MemesModule,
+        MemesModule.forRoot({ api: true, worker: config.workerInProcess }),
         // In Redis mode usage events wait in Redis streams until the worker moves them to PostgreSQL.
+        // (The meme jobs are in MemesModule's worker part.)
         ...(redis && config.workerInProcess ? [LedgerWorkerModule] : []),
       ],
       providers: [

@@ -5,6 +5,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as Pino } from 'pino';
 import { AuthenticatedRequest, createPino, PinoLoggerService, RuntimeConfig } from '@maas/core';
+import { storedObjectsDir } from '@maas/memes';
+import { serveStoredObjects } from '@maas/storage';
 import { AppModule } from './app.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -51,6 +53,9 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
     );
     done();
   });
+
+  // Local storage: the memes' files are served here (S3 storage: short links redirect there).
+  if (config.storage.driver === 'filesystem') await serveStoredObjects(fastify, storedObjectsDir(config));
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoLoggerService(pino),

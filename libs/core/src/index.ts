@@ -22,3 +22,4 @@ export * from './redis/redis.module';
 export * from './throttling/throttling.module';
 export * from './throttling/user-throttler.guard';
 export * from './validation/pipes';
+export * from './queue/job-queue';

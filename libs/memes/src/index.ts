@@ -1,4 +1,6 @@
+export * from './async/meme-jobs';
 export * from './caption';
+export * from './media/meme-renderer';
 export * from './meme-generator';
 export * from './meme-query';
 export * from './memes.module';

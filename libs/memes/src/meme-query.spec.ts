@@ -23,8 +23,13 @@ describe('parseMemeQuery', () => {
       });
     });
 
-    it('accepts an explicit text format', () => {
-      expect(accepted(parseMemeQuery({ ...VALID, format: 'text' })).format).toBe('text');
+    it.each(['text', 'image', 'video', 'random'])('accepts the format %j', (format) => {
+      expect(accepted(parseMemeQuery({ ...VALID, format })).format).toBe(format);
+    });
+
+    it('uses the configured default format when none is given', () => {
+      expect(accepted(parseMemeQuery(VALID, 'random')).format).toBe('random');
+      expect(accepted(parseMemeQuery({ ...VALID, format: 'text' }, 'video')).format).toBe('text');
     });
 
     it.each([
@@ -229,10 +234,10 @@ describe('parseMemeQuery', () => {
   });
 
   describe('rejects a bad format', () => {
-    it.each(['', 'TEXT', 'Text', ' text', 'text ', 'image', 'png', 'json', 'text,image', '__proto__', 'toString'])(
+    it.each(['', 'TEXT', 'Image', ' text', 'video ', 'png', 'gif', 'mp4', 'json', 'text,image', 'RANDOM', '__proto__', 'toString'])(
       'rejects format %j',
       (format) => {
-        expect(rejected(parseMemeQuery({ ...VALID, format }))).toEqual([{ field: 'format', message: 'must be one of: text' }]);
+        expect(rejected(parseMemeQuery({ ...VALID, format }))).toEqual([{ field: 'format', message: 'must be one of: text, image, video, random' }]);
       },
     );
 
@@ -265,7 +270,7 @@ describe('parseMemeQuery', () => {
         { field: 'lat', message: 'must be a decimal number from -90 to 90' },
         { field: 'lon', message: 'must be a decimal number from -180 to 180' },
         { field: 'query', message: 'must be 1 to 200 characters after trimming' },
-        { field: 'format', message: 'must be one of: text' },
+        { field: 'format', message: 'must be one of: text, image, video, random' },
       ]);
     });
 

@@ -1,13 +1,11 @@
-import { FieldProblem } from '@maas/core';
-
-export const MEME_FORMATS = ['text'] as const;
-export type MemeFormat = (typeof MEME_FORMATS)[number];
+import { FieldProblem, REQUESTABLE_FORMATS, RequestedFormat } from '@maas/core';
 
 export interface MemeQuery {
   readonly lat: number;
   readonly lon: number;
   readonly query: string;
-  readonly format: MemeFormat;
+  /** As asked (or the configured default): `random` is resolved when the meme is made. */
+  readonly format: RequestedFormat;
 }
 
 export const MAX_QUERY_LENGTH = 200;
@@ -26,7 +24,7 @@ export type ParseResult = { readonly ok: true; readonly value: MemeQuery } | { r
  * Validates `GET /memes` parameters by hand: this is the hot path, and a hand-written check is
  * far cheaper than class-validator (see REFERENCE.md). Every problem is reported, per field.
  */
-export function parseMemeQuery(raw: Readonly<Record<string, unknown>>): ParseResult {
+export function parseMemeQuery(raw: Readonly<Record<string, unknown>>, defaultFormat: RequestedFormat = 'text'): ParseResult {
   const errors: FieldProblem[] = [];
   for (const name of Object.keys(raw)) {
     if (!KNOWN_PARAMETERS.has(name)) errors.push({ field: name, message: 'is not a known parameter' });
@@ -34,9 +32,9 @@ export function parseMemeQuery(raw: Readonly<Record<string, unknown>>): ParseRes
   const lat = coordinate(raw.lat, 'lat', 90, errors);
   const lon = coordinate(raw.lon, 'lon', 180, errors);
   const query = text(raw.query, errors);
-  const format = formatOf(raw.format, errors);
+  const format = formatOf(raw.format, defaultFormat, errors);
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { lat: lat as number, lon: lon as number, query: query as string, format: format as MemeFormat } };
+  return { ok: true, value: { lat: lat as number, lon: lon as number, query: query as string, format: format as RequestedFormat } };
 }
 
 function single(value: unknown, field: string, errors: FieldProblem[]): string | undefined {
@@ -83,10 +81,10 @@ function text(value: unknown, errors: FieldProblem[]): string | undefined {
   return undefined;
 }
 
-function formatOf(value: unknown, errors: FieldProblem[]): MemeFormat | undefined {
+function formatOf(value: unknown, defaultFormat: RequestedFormat, errors: FieldProblem[]): RequestedFormat | undefined {
   const raw = single(value, 'format', errors);
-  if (raw === undefined) return value === undefined ? 'text' : undefined;
-  if ((MEME_FORMATS as readonly string[]).includes(raw)) return raw as MemeFormat;
-  errors.push({ field: 'format', message: `must be one of: ${MEME_FORMATS.join(', ')}` });
+  if (raw === undefined) return value === undefined ? defaultFormat : undefined;
+  if ((REQUESTABLE_FORMATS as readonly string[]).includes(raw)) return raw as RequestedFormat;
+  errors.push({ field: 'format', message: `must be one of: ${REQUESTABLE_FORMATS.join(', ')}` });
   return undefined;
 }

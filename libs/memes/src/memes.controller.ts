@@ -1,8 +1,8 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { AppError, Caller, idempotencyKeyProblem, Principal } from '@maas/core';
-import { MAX_QUERY_LENGTH, MEME_FORMATS, parseMemeQuery } from './meme-query';
+import { APP_CONFIG, AppError, Caller, idempotencyKeyProblem, Principal, REQUESTABLE_FORMATS, RuntimeConfig } from '@maas/core';
+import { MAX_QUERY_LENGTH, parseMemeQuery } from './meme-query';
 import { DeliveryTracker } from './delivery-tracker';
 import { MemeDto, StoredMemeDto } from './meme.dto';
 import { Meme, MemesService, StoredMeme, UNDELIVERED_LIMIT } from './memes.service';
@@ -17,17 +17,18 @@ export class MemesController {
   constructor(
     private readonly memes: MemesService,
     private readonly deliveries: DeliveryTracker,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   @Get()
   @ApiOperation({
     summary: 'Get a meme (spends tokens)',
-    description: `Costs per format come from configuration (text: MEME_COST_TEXT, default 1). The remaining balance is in the body (\`remaining\`) and the \`${TOKENS_REMAINING_HEADER}\` header. Bad input is never charged.`,
+    description: `Costs per format come from configuration: text MEME_COST_TEXT (default 1), image MEME_COST_IMAGE (default 3), video MEME_COST_VIDEO (default 10); \`random\` picks one of the three and costs what it picked. Image and video memes are short links (\`/m/<code>\`). A format made while you wait answers 200; a slow one (video, by default) is charged, then made: it answers 202 with \`status: "pending"\`, a \`Location\` header and \`statusUrl\` to poll (or a webhook), and is refunded if it cannot be made. Handle both answers for any format. The remaining balance is in the body (\`remaining\`) and the \`${TOKENS_REMAINING_HEADER}\` header. Bad input is never charged.`,
   })
   @ApiQuery({ name: 'lat', example: '48.8566', description: 'Latitude, a plain decimal from -90 to 90' })
   @ApiQuery({ name: 'lon', example: '2.3522', description: 'Longitude, a plain decimal from -180 to 180' })
   @ApiQuery({ name: 'query', example: 'deploy on Friday', description: `1-${MAX_QUERY_LENGTH} characters, no control characters` })
-  @ApiQuery({ name: 'format', required: false, enum: MEME_FORMATS, description: 'Default: text' })
+  @ApiQuery({ name: 'format', required: false, enum: REQUESTABLE_FORMATS, description: 'Default: DEFAULT_FORMAT (text unless configured)' })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -35,8 +36,9 @@ export class MemesController {
       'Your id for this request (1-255 printable characters). Retries with the same key get the first answer again, charged once, with `Idempotent-Replayed: true`; the same key with other parameters is a 422.',
   })
   @ApiOkResponse({ type: MemeDto, description: 'The meme, with the caller\'s remaining balance.' })
+  @ApiResponse({ status: 202, type: MemeDto, description: 'Paid for and being made: poll `statusUrl` (also in `Location`).' })
   @ApiResponse({ status: 422, description: 'idempotency_key_reused' })
-  @ApiResponse({ status: 402, description: 'insufficient_tokens: body has `balance` and `cost`.' })
+  @ApiResponse({ status: 402, description: 'insufficient_tokens: body has `balance` and `cost` (the cost of the format asked for).' })
   @ApiResponse({ status: 404, description: 'account_not_found: the caller has never been credited.' })
   async get(
     @Caller() caller: Principal,
@@ -44,13 +46,14 @@ export class MemesController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Meme> {
-    const parsed = parseMemeQuery(raw);
+    const parsed = parseMemeQuery(raw, this.config.defaultFormat);
     const keyProblem = idempotencyKeyProblem(idempotencyKey);
     const problems = [...(parsed.ok ? [] : parsed.errors), ...(keyProblem ? [keyProblem] : [])];
     if (!parsed.ok || problems.length > 0) throw AppError.invalid(problems);
     const { meme, replayed } = await this.memes.create(caller.userId, parsed.value, idempotencyKey);
     reply.header(TOKENS_REMAINING_HEADER, meme.remaining);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
+    if (meme.status === 'pending') reply.status(202).header('Location', meme.statusUrl).header('Retry-After', '2');
     this.markDeliveredWhenSent(reply, caller.userId, meme.id);
     return meme;
   }
@@ -66,7 +69,7 @@ export class MemesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One of your memes, again (free)' })
+  @ApiOperation({ summary: 'One of your memes, again (free); the progress of a pending one' })
   @ApiOkResponse({ type: StoredMemeDto })
   @ApiResponse({ status: 404, description: 'meme_not_found: no meme of yours has this id.' })
   async find(

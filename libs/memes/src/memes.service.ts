@@ -1,17 +1,27 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppError, RuntimeConfig } from '@maas/core';
+import { APP_CONFIG, AppError, MEME_FORMATS, MemeFormat, RequestedFormat, RuntimeConfig } from '@maas/core';
 import { fingerprintOf, SaleContent, SalesArchive, TokenLedger } from '@maas/tokens';
+import { MemeJobs } from './async/meme-jobs';
 import { Caption } from './caption';
+import { GenerationTimes } from './media/generation-times';
+import { MemePublisher } from './media/meme-publisher';
 import { MemeGenerator } from './meme-generator';
-import { MemeFormat, MemeQuery } from './meme-query';
+import { MemeQuery } from './meme-query';
 import { Place } from './places';
+
+export type MemeStatus = 'ready' | 'pending' | 'failed';
 
 /** A meme as the API returns it. */
 export interface Meme {
   readonly id: string;
   readonly format: MemeFormat;
-  readonly meme: string;
+  /** `pending`: paid for, being made (answered 202); poll `statusUrl`. */
+  readonly status: MemeStatus;
+  /** The caption (text) or a short link to the image or video; null until ready. */
+  readonly meme: string | null;
+  /** Where to follow a pending meme: GET /memes/{id}. */
+  readonly statusUrl: string;
   readonly caption: Caption;
   readonly place: Place;
   readonly userId: string;
@@ -28,6 +38,8 @@ export interface Meme {
 export type StoredMeme = Omit<Meme, 'remaining'> & {
   /** When the answer carrying it was handed to the network; null if that never happened. */
   readonly deliveredAt: string | null;
+  /** Why a failed meme could not be made (its tokens were refunded). */
+  readonly error?: string;
 };
 
 /** How many undelivered memes one call lists. */
@@ -44,6 +56,9 @@ export class MemesService {
   constructor(
     private readonly ledger: TokenLedger,
     private readonly generator: MemeGenerator,
+    private readonly publisher: MemePublisher,
+    private readonly jobs: MemeJobs,
+    private readonly times: GenerationTimes,
     private readonly archive: SalesArchive,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
@@ -51,7 +66,11 @@ export class MemesService {
   async find(userId: string, id: string): Promise<StoredMeme> {
     const sale = await this.archive.find(userId, id);
     if (!sale) throw new AppError('meme_not_found');
-    return stored(sale.content, sale.deliveredAt);
+    const meme = stored(sale.content, sale.deliveredAt);
+    if (meme.status !== 'pending') return meme;
+    const job = await this.jobs.progress(id);
+    if (!job || job.status === 'pending') return meme;
+    return job.status === 'ready' ? { ...meme, status: 'ready', meme: job.link } : { ...meme, status: 'failed', error: job.error ?? undefined };
   }
 
   async undelivered(userId: string): Promise<StoredMeme[]> {
@@ -59,18 +78,31 @@ export class MemesService {
   }
 
   /**
-   * Makes the meme, then sells it in one atomic ledger step (charge, usage record, stored meme,
-   * idempotency record). Making it first means a generation failure charges nothing, and a
-   * charge always has its meme.
+   * Sells a meme in one atomic ledger step (charge, usage record, stored meme, idempotency record).
+   * A fast format is made first, so a generation failure charges nothing and a charge always has
+   * its meme. A slow one (a video) is sold first and made by a job queued with the charge's record;
+   * if it cannot be made, the job refunds it.
    */
   async create(userId: string, request: MemeQuery, idempotencyKey?: string): Promise<MemeResult> {
-    const cost = this.config.memeCosts[request.format];
+    const format = resolveFormat(request.format);
+    const cost = this.config.memeCosts[format];
+    const deferred = this.isMadeLater(format);
     const generated = await this.generator.generate(request);
     const id = randomUUID();
+    let meme: string | null = null;
+    if (format === 'text') meme = generated.content;
+    else if (!deferred) {
+      // Rendering costs far more than a balance read: refuse a caller who cannot pay first. (With
+      // an Idempotency-Key the sale may be a replay, which costs nothing: the ledger decides.)
+      if (idempotencyKey === undefined) await this.checkAffordable(userId, format, cost);
+      meme = await this.publisher.publish(id, format, generated.caption);
+    }
     const content: Omit<Meme, 'remaining'> = {
       id,
-      format: request.format,
-      meme: generated.content,
+      format,
+      status: deferred ? 'pending' : 'ready',
+      meme,
+      statusUrl: `/memes/${id}`,
       caption: generated.caption,
       place: generated.place,
       userId,
@@ -80,34 +112,57 @@ export class MemesService {
       cost,
       createdAt: new Date().toISOString(),
     };
-    const outcome = await this.ledger.sell({
-      id,
-      userId,
-      cost,
-      format: request.format,
-      content,
-      idempotency:
-        idempotencyKey === undefined
-          ? undefined
-          : { key: idempotencyKey, fingerprint: fingerprintOf([request.format, request.lat, request.lon, request.query]) },
-    });
-    switch (outcome.kind) {
-      case 'sold':
-        return { meme: memeOf(content, outcome.remaining), replayed: false };
-      case 'insufficient':
-        throw insufficient(request.format, cost, outcome.remaining);
-      case 'no_account':
-        throw new AppError('account_not_found');
-      case 'key_reused':
-        throw new AppError('idempotency_key_reused');
-      case 'replayed':
-        if (outcome.status === 402) {
-          throw insufficient(request.format, cost, outcome.remaining, { 'Idempotent-Replayed': 'true' });
-        }
-        if (!outcome.content) throw new Error(`Idempotency record of ${userId} has no meme`);
-        return { meme: memeOf(outcome.content, outcome.remaining), replayed: true };
+    let sold = false;
+    try {
+      const outcome = await this.ledger.sell({
+        id,
+        userId,
+        cost,
+        format,
+        content,
+        deferred,
+        idempotency:
+          idempotencyKey === undefined
+            ? undefined
+            : { key: idempotencyKey, fingerprint: fingerprintOf([request.format, request.lat, request.lon, request.query]) },
+      });
+      switch (outcome.kind) {
+        case 'sold':
+          sold = true;
+          return { meme: memeOf(content, outcome.remaining), replayed: false };
+        case 'insufficient':
+          throw insufficient(format, cost, outcome.remaining);
+        case 'no_account':
+          throw new AppError('account_not_found');
+        case 'key_reused':
+          throw new AppError('idempotency_key_reused');
+        case 'replayed':
+          if (outcome.status === 402) {
+            throw insufficient(format, cost, outcome.remaining, { 'Idempotent-Replayed': 'true' });
+          }
+          if (!outcome.content) throw new Error(`Idempotency record of ${userId} has no meme`);
+          return { meme: memeOf(outcome.content, outcome.remaining), replayed: true };
+        default:
+          throw new Error(`Unexpected sale outcome for ${userId}`);
+      }
+    } finally {
+      if (!sold && meme !== null && format !== 'text') void this.publisher.withdraw(id);
     }
   }
+
+  private isMadeLater(format: MemeFormat): boolean {
+    return this.config.asyncFormats.includes(format) || this.times.slowerThan(format, this.config.syncGenerationBudgetMs);
+  }
+
+  private async checkAffordable(userId: string, format: MemeFormat, cost: number): Promise<void> {
+    const balance = await this.ledger.balance(userId);
+    if (!balance) throw new AppError('account_not_found');
+    if (balance.remaining < cost) throw insufficient(format, cost, balance.remaining);
+  }
+}
+
+function resolveFormat(requested: RequestedFormat): MemeFormat {
+  return requested === 'random' ? MEME_FORMATS[randomInt(MEME_FORMATS.length)] : requested;
 }
 
 function insufficient(format: MemeFormat, cost: number, balance: number, headers: Record<string, string> = {}): AppError {
@@ -130,7 +185,10 @@ function memeOf(content: SaleContent, remaining: number): Meme {
   return {
     id: c.id,
     format: c.format,
+    // Memes sold before formats existed were all ready text.
+    status: c.status ?? 'ready',
     meme: c.meme,
+    statusUrl: c.statusUrl ?? `/memes/${c.id}`,
     caption: c.caption,
     place: c.place,
     userId: c.userId,

@@ -5,7 +5,7 @@ import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColum
  * holds the live balance and this row holds the purchases (the durable side).
  */
 @Entity('accounts')
-@Check('accounts_used_within_purchased', '"used" >= 0 AND "used" <= "purchased"')
+@Check('accounts_balance_not_negative', '"used" >= 0 AND "refunded" >= 0 AND "refunded" <= "used" AND "used" <= "purchased" + "refunded"')
 export class AccountEntity {
   @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 64 })
   userId!: string;
@@ -13,8 +13,13 @@ export class AccountEntity {
   @Column({ type: 'bigint', default: 0 })
   purchased!: string;
 
+  /** Tokens charged, refunds not deducted. */
   @Column({ type: 'bigint', default: 0 })
   used!: string;
+
+  /** Tokens given back for memes that could not be made (one usage event `<meme id>:refund` each). */
+  @Column({ type: 'bigint', default: 0 })
+  refunded!: string;
 
   /**
    * Redis mode: the number of the last usage event of this account applied here. Redis counts

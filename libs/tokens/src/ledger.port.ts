@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { Balance } from './balance';
 import { AccountTotals } from './purchase-book';
 
@@ -14,6 +15,24 @@ export interface Sale {
   readonly content: SaleContent;
   /** Present when the caller sent an Idempotency-Key: the key and a digest of the parameters. */
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+  /** The meme is made after the sale: DeferredSales queues that work with the charge's record. */
+  readonly deferred?: boolean;
+}
+
+/** A sale whose meme is made after its charge. */
+export interface DeferredSale {
+  readonly id: string;
+  readonly userId: string;
+  readonly format: string;
+}
+
+/**
+ * Queues the making of deferred sales' memes. Called inside the transaction that first records
+ * their charges in PostgreSQL (the sale's own in PostgreSQL mode, the usage drain's in Redis
+ * mode), once per charge: the work is queued if and only if the charge is recorded.
+ */
+export abstract class DeferredSales {
+  abstract enqueue(tx: EntityManager, sales: readonly DeferredSale[]): Promise<void>;
 }
 
 export type SaleOutcome =
@@ -55,9 +74,9 @@ export abstract class TokenLedger {
   abstract balance(userId: string): Promise<Balance | undefined>;
 
   /**
-   * Brings the live balance up to the purchases recorded in PostgreSQL (`totals` as the purchase
-   * transaction left the account). Idempotent and order-independent: applying the same or an
-   * older total again changes nothing.
+   * Brings the live balance up to the purchases and refunds recorded in PostgreSQL (`totals` as
+   * the purchase or refund transaction left the account). Idempotent and order-independent:
+   * applying the same or older totals again changes nothing.
    */
-  abstract applyPurchases(userId: string, totals: AccountTotals): Promise<Balance>;
+  abstract applyTotals(userId: string, totals: AccountTotals): Promise<Balance>;
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Breakers } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { Sale, SaleContent, SaleOutcome, TokenLedger } from './ledger.port';
+import { DeferredSales, Sale, SaleContent, SaleOutcome, TokenLedger } from './ledger.port';
 import { IdempotencyKeys, StoredOutcome } from './idempotency-keys';
 import { AccountTotals, PurchaseBook } from './purchase-book';
 
@@ -19,6 +19,7 @@ export class PostgresLedger extends TokenLedger {
     private readonly book: PurchaseBook,
     private readonly keys: IdempotencyKeys,
     private readonly breakers: Breakers,
+    private readonly deferred: DeferredSales,
   ) {
     super();
   }
@@ -33,7 +34,7 @@ export class PostgresLedger extends TokenLedger {
         }
         const [rows, count] = await tx.query(
           `UPDATE accounts SET used = used + $2, updated_at = now()
-           WHERE user_id = $1 AND purchased - used >= $2 RETURNING purchased - used AS remaining`,
+           WHERE user_id = $1 AND purchased + refunded - used >= $2 RETURNING purchased + refunded - used AS remaining`,
           [sale.userId, sale.cost],
         );
         let outcome: SaleOutcome;
@@ -44,8 +45,9 @@ export class PostgresLedger extends TokenLedger {
              VALUES ($1, $2, 'charge', $3, $4, now(), $5)`,
             [sale.id, sale.userId, sale.cost, sale.format, sale.content],
           );
+          if (sale.deferred) await this.deferred.enqueue(tx, [{ id: sale.id, userId: sale.userId, format: sale.format }]);
         } else {
-          const [account] = await tx.query('SELECT purchased - used AS remaining FROM accounts WHERE user_id = $1', [
+          const [account] = await tx.query('SELECT purchased + refunded - used AS remaining FROM accounts WHERE user_id = $1', [
             sale.userId,
           ]);
           outcome = account ? { kind: 'insufficient', remaining: Number(account.remaining) } : { kind: 'no_account' };
@@ -70,12 +72,12 @@ export class PostgresLedger extends TokenLedger {
 
   async balance(userId: string): Promise<Balance | undefined> {
     const totals = await this.book.totals(userId);
-    return totals && balanceOf(userId, totals.purchased, totals.used);
+    return totals && balanceOf(userId, totals.purchased, totals.used, totals.refunded);
   }
 
-  /** The purchase transaction already raised the row: its totals are the balance. */
-  async applyPurchases(userId: string, totals: AccountTotals): Promise<Balance> {
-    return balanceOf(userId, totals.purchased, totals.used);
+  /** The purchase or refund transaction already changed the row: its totals are the balance. */
+  async applyTotals(userId: string, totals: AccountTotals): Promise<Balance> {
+    return balanceOf(userId, totals.purchased, totals.used, totals.refunded);
   }
 }
 

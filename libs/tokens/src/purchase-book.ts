@@ -5,7 +5,10 @@ import { Breakers } from '@maas/core';
 
 export interface AccountTotals {
   readonly purchased: number;
+  /** Tokens charged, refunds not deducted. */
   readonly used: number;
+  /** Tokens given back for memes that could not be made. */
+  readonly refunded: number;
   /** Usage events applied (Redis mode; see AccountEntity.seq). */
   readonly seq: number;
 }
@@ -40,14 +43,14 @@ export class PurchaseBook {
           const [row] = await tx.query(
             `INSERT INTO accounts (user_id, purchased) VALUES ($1, $2)
              ON CONFLICT (user_id) DO UPDATE SET purchased = accounts.purchased + EXCLUDED.purchased, updated_at = now()
-             RETURNING purchased, used, seq`,
+             RETURNING purchased, used, refunded, seq`,
             [userId, amount],
           );
           return { kind: 'recorded', totals: totalsOf(row) };
         }
         const [existing] = await tx.query('SELECT user_id, amount FROM purchases WHERE reference = $1', [reference]);
         if (existing.user_id !== userId || Number(existing.amount) !== amount) return { kind: 'conflict' };
-        const [row] = await tx.query('SELECT purchased, used, seq FROM accounts WHERE user_id = $1', [userId]);
+        const [row] = await tx.query('SELECT purchased, used, refunded, seq FROM accounts WHERE user_id = $1', [userId]);
         return { kind: 'duplicate', totals: totalsOf(row) };
       }),
     );
@@ -56,12 +59,12 @@ export class PurchaseBook {
   /** The account as PostgreSQL knows it, or undefined for a user who has never been credited. */
   async totals(userId: string): Promise<AccountTotals | undefined> {
     const rows = await this.breakers.run('postgres', () =>
-      this.db.query('SELECT purchased, used, seq FROM accounts WHERE user_id = $1', [userId]),
+      this.db.query('SELECT purchased, used, refunded, seq FROM accounts WHERE user_id = $1', [userId]),
     );
     return rows.length === 0 ? undefined : totalsOf(rows[0]);
   }
 }
 
-function totalsOf(row: { purchased: string; used: string; seq: string }): AccountTotals {
-  return { purchased: Number(row.purchased), used: Number(row.used), seq: Number(row.seq) };
+function totalsOf(row: { purchased: string; used: string; refunded: string; seq: string }): AccountTotals {
+  return { purchased: Number(row.purchased), used: Number(row.used), refunded: Number(row.refunded), seq: Number(row.seq) };
 }

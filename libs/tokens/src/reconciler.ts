@@ -55,27 +55,30 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     let drifted = 0;
     let repaired = 0;
     for (let after = ''; ; ) {
-      const accounts: { user_id: string; purchased: string; used: string; seq: string }[] = await this.db.query(
-        `SELECT user_id, purchased, used, seq FROM accounts
+      const accounts: { user_id: string; purchased: string; used: string; refunded: string; seq: string }[] = await this.db.query(
+        `SELECT user_id, purchased, used, refunded, seq FROM accounts
          WHERE user_id > $1 AND updated_at > now() - interval '${WINDOW}' ORDER BY user_id LIMIT $2`,
         [after, PAGE],
       );
       if (accounts.length === 0) break;
       after = accounts[accounts.length - 1].user_id;
-      const live = await Promise.all(accounts.map((a) => this.redis.hmget(accountKey(a.user_id), 'p', 'u', 'n')));
+      const live = await Promise.all(accounts.map((a) => this.redis.hmget(accountKey(a.user_id), 'p', 'u', 'n', 'r')));
       for (const [i, account] of accounts.entries()) {
         checked++;
-        const [p, u, n] = live[i];
+        const [p, u, n, r] = live[i];
         if (p === null) continue;
         const charges = Number(n ?? 0);
         if (charges > Number(account.seq)) continue; // charges still on their way to PostgreSQL
-        // p above PostgreSQL's total: a purchase committed and applied since the row was read.
-        if (charges === Number(account.seq) && Number(p) >= Number(account.purchased) && u === account.used) continue;
+        // p or r above PostgreSQL's: a purchase or refund committed and applied since the row was read.
+        const refunded = Number(r ?? 0);
+        if (charges === Number(account.seq) && Number(p) >= Number(account.purchased) && u === account.used && refunded >= Number(account.refunded)) {
+          continue;
+        }
         drifted++;
         this.logger.warn(
-          `Drift on ${account.user_id}: Redis p=${p} u=${u} n=${charges}, PostgreSQL purchased=${account.purchased} used=${account.used} seq=${account.seq}`,
+          `Drift on ${account.user_id}: Redis p=${p} u=${u} r=${refunded} n=${charges}, PostgreSQL purchased=${account.purchased} used=${account.used} refunded=${account.refunded} seq=${account.seq}`,
         );
-        const args = [n ?? '0', account.purchased, account.used, account.seq];
+        const args = [n ?? '0', account.purchased, account.used, account.seq, account.refunded];
         if ((await repair.run(this.redis, [accountKey(account.user_id)], args)) === 1) repaired++;
       }
     }

@@ -18,7 +18,7 @@ import {
 } from './redis.scripts';
 
 const sellScript = new LuaScript<[number, number?, number?, string?]>(SELL_SCRIPT);
-const syncScript = new LuaScript<[string, string]>(SYNC_SCRIPT);
+const syncScript = new LuaScript<[string, string, string | null]>(SYNC_SCRIPT);
 
 /**
  * Live balances in Redis: a sale is one EVALSHA round trip that charges, appends the usage event
@@ -78,6 +78,7 @@ export class RedisLedger extends TokenLedger {
       JSON.stringify(sale.content),
       sale.idempotency?.fingerprint ?? '',
       this.config.idempotencyTtlHours * 3600,
+      sale.deferred ? '1' : '',
     ];
     return this.call(() => sellScript.run(this.redis, keys, args));
   }
@@ -103,12 +104,12 @@ export class RedisLedger extends TokenLedger {
   }
 
   async balance(userId: string): Promise<Balance | undefined> {
-    const [purchased, used] = await this.call(() => this.redis.hmget(accountKey(userId), 'p', 'u'));
-    if (purchased !== null) return balanceOf(userId, Number(purchased), Number(used ?? 0));
+    const [purchased, used, refunded] = await this.call(() => this.redis.hmget(accountKey(userId), 'p', 'u', 'r'));
+    if (purchased !== null) return balanceOf(userId, Number(purchased), Number(used ?? 0), Number(refunded ?? 0));
     return this.hydrate(userId);
   }
 
-  applyPurchases(userId: string, totals: AccountTotals): Promise<Balance> {
+  applyTotals(userId: string, totals: AccountTotals): Promise<Balance> {
     return this.sync(userId, totals);
   }
 
@@ -117,9 +118,9 @@ export class RedisLedger extends TokenLedger {
     return totals && this.sync(userId, totals);
   }
 
-  private async sync(userId: string, { purchased, used, seq }: AccountTotals): Promise<Balance> {
-    const [p, u] = await this.call(() => syncScript.run(this.redis, [accountKey(userId)], [purchased, used, seq]));
-    return balanceOf(userId, Number(p), Number(u));
+  private async sync(userId: string, { purchased, used, refunded, seq }: AccountTotals): Promise<Balance> {
+    const [p, u, r] = await this.call(() => syncScript.run(this.redis, [accountKey(userId)], [purchased, refunded, used, seq]));
+    return balanceOf(userId, Number(p), Number(u), Number(r ?? 0));
   }
 
   /** Through the Redis breaker: an error, a timeout or an open breaker surfaces as 503. */

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
  * and store the idempotency record atomically, and it runs unchanged on Redis Cluster (one slot
  * per shard). The worker drains SHARDS streams.
  *
- *   {m<n>}:a:<user>            hash  p (tokens purchased), u (tokens used), n (charges so far)
+ *   {m<n>}:a:<user>            hash  p (tokens purchased), u (tokens charged), n (charges so far),
+ *                                    r (tokens refunded; absent while 0): the balance is p + r - u
  *   {m<n>}:usage               stream of usage events, drained into PostgreSQL
  *   {m<n>}:usage:dead          events PostgreSQL refused, set aside
  *   {m<n>}:i:<user>:<sha1 key> hash  fp, status, remaining, content: an idempotency record (TTL)
@@ -45,7 +46,7 @@ export const KEY_REUSED = -3;
 /**
  * KEYS: [1] account, [2] usage stream, [3] idempotency record (only with an Idempotency-Key).
  * ARGV: [1] cost, [2] deadline (Unix ms), [3] sale id, [4] user id, [5] format, [6] meme (JSON),
- *       [7] parameters fingerprint, [8] idempotency TTL (s).
+ *       [7] parameters fingerprint, [8] idempotency TTL (s), [9] '1' if the meme is made after the sale.
  * Answers {SOLD, remaining} | {INSUFFICIENT, remaining} | {MISSING} | {EXPIRED} | {KEY_REUSED}
  *       | {REPLAYED, status, remaining, meme}.
  *
@@ -65,9 +66,9 @@ if KEYS[3] then
     return {2, tonumber(r[2]), tonumber(r[3]), r[4] or ''}
   end
 end
-local v = redis.call('HMGET', KEYS[1], 'p', 'u')
+local v = redis.call('HMGET', KEYS[1], 'p', 'u', 'r')
 if not v[1] then return {-1} end
-local remaining = tonumber(v[1]) - tonumber(v[2] or '0')
+local remaining = tonumber(v[1]) + tonumber(v[3] or '0') - tonumber(v[2] or '0')
 local cost = tonumber(ARGV[1])
 if remaining < cost then
   if KEYS[3] then
@@ -78,8 +79,9 @@ if remaining < cost then
 end
 redis.call('HINCRBY', KEYS[1], 'u', cost)
 redis.call('HINCRBY', KEYS[1], 'n', 1)
-redis.call('XADD', KEYS[2], '*', 'kind', 'charge', 'id', ARGV[3], 'user', ARGV[4], 'amount', cost,
-  'format', ARGV[5], 'at', now, 'content', ARGV[6])
+local event = {'kind', 'charge', 'id', ARGV[3], 'user', ARGV[4], 'amount', cost, 'format', ARGV[5], 'at', now, 'content', ARGV[6]}
+if ARGV[9] == '1' then table.insert(event, 'deferred'); table.insert(event, '1') end
+redis.call('XADD', KEYS[2], '*', unpack(event))
 if KEYS[3] then
   redis.call('HSET', KEYS[3], 'fp', ARGV[7], 'status', 200, 'remaining', remaining - cost, 'content', ARGV[6])
   redis.call('EXPIRE', KEYS[3], ARGV[8])
@@ -88,29 +90,33 @@ return {1, remaining - cost}
 `;
 
 /**
- * KEYS[1] account; ARGV[1] purchased total from PostgreSQL; ARGV[2] used and ARGV[3] event count,
- * only for an account Redis does not hold yet (hydration, SET NX semantics). Raising `p` to the
- * maximum makes concurrent or repeated applications converge on the latest total. Returns [p, u].
+ * KEYS[1] account; ARGV[1] purchased and ARGV[2] refunded totals from PostgreSQL; ARGV[3] charged
+ * and ARGV[4] event count, only for an account Redis does not hold yet (hydration, SET NX
+ * semantics). Raising `p` and `r` to the maximum makes concurrent or repeated applications
+ * converge on the latest totals. Returns [p, u, r].
  */
 export const SYNC_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local p = tonumber(redis.call('HGET', KEYS[1], 'p'))
-  if tonumber(ARGV[1]) > p then redis.call('HSET', KEYS[1], 'p', ARGV[1]) end
+  if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'p')) then redis.call('HSET', KEYS[1], 'p', ARGV[1]) end
 else
-  redis.call('HSET', KEYS[1], 'p', ARGV[1], 'u', ARGV[2], 'n', ARGV[3])
+  redis.call('HSET', KEYS[1], 'p', ARGV[1], 'u', ARGV[3], 'n', ARGV[4])
 end
-return redis.call('HMGET', KEYS[1], 'p', 'u')
+if tonumber(ARGV[2]) > tonumber(redis.call('HGET', KEYS[1], 'r') or '0') then redis.call('HSET', KEYS[1], 'r', ARGV[2]) end
+return redis.call('HMGET', KEYS[1], 'p', 'u', 'r')
 `;
 
 /**
- * KEYS[1] account; ARGV[1] the event count Redis had when compared; ARGV[2..4] PostgreSQL's p, u
- * and event count. Overwrites the account with PostgreSQL's numbers, unless an event happened
- * since the comparison (then the next pass looks again). `p` only ever rises: a purchase applied
- * since the comparison (purchases are not events) is kept. Answers 1 if repaired.
+ * KEYS[1] account; ARGV[1] the event count Redis had when compared; ARGV[2..5] PostgreSQL's
+ * purchased, charged, event count and refunded. Overwrites the account with PostgreSQL's numbers,
+ * unless an event happened since the comparison (then the next pass looks again). `p` and `r` only
+ * ever rise: a purchase or refund applied since the comparison (they are not events) is kept.
+ * Answers 1 if repaired.
  */
 export const REPAIR_SCRIPT = `
 if (redis.call('HGET', KEYS[1], 'n') or '0') ~= ARGV[1] then return 0 end
 local p = math.max(tonumber(redis.call('HGET', KEYS[1], 'p') or '0'), tonumber(ARGV[2]))
+local r = math.max(tonumber(redis.call('HGET', KEYS[1], 'r') or '0'), tonumber(ARGV[5]))
 redis.call('HSET', KEYS[1], 'p', p, 'u', ARGV[3], 'n', ARGV[4])
+if r > 0 then redis.call('HSET', KEYS[1], 'r', r) end
 return 1
 `;

@@ -10,26 +10,31 @@ import { IdempotencyKeys } from './idempotency-keys';
 import { PurchaseEntity } from './purchase.entity';
 import { UsageEventEntity } from './usage-event.entity';
 import { RedisLedger } from './redis.ledger';
+import { Refunds } from './refunds';
 import { SalesArchive } from './sales-archive';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
 
 @Module({})
 export class TokensModule {
-  /** `redis`: live balances in Redis (REDIS_URL set); otherwise in PostgreSQL. Global: memes charge through it. */
-  static forRoot({ redis }: { redis: boolean }): DynamicModule {
+  /**
+   * `redis`: live balances in Redis (REDIS_URL set); otherwise in PostgreSQL. `api`: serve the
+   * tokens routes (the worker app only refunds). Global: memes charge through it.
+   */
+  static forRoot({ redis, api = true }: { redis: boolean; api?: boolean }): DynamicModule {
     return {
       module: TokensModule,
       imports: [TypeOrmModule.forFeature([AccountEntity, PurchaseEntity, UsageEventEntity, IdempotencyKeyEntity])],
-      controllers: [TokensController, AdminTokensController],
+      controllers: api ? [TokensController, AdminTokensController] : [],
       providers: [
         PurchaseBook,
         IdempotencyKeys,
         SalesArchive,
         TokensService,
+        Refunds,
         { provide: TokenLedger, useClass: redis ? RedisLedger : PostgresLedger },
       ],
-      exports: [TokensService, TokenLedger, SalesArchive],
+      exports: [TokensService, TokenLedger, SalesArchive, PurchaseBook, Refunds],
       global: true,
     };
   }

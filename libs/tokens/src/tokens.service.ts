@@ -70,7 +70,7 @@ export class TokensService {
         `Reference "${reference}" was already used for a different user or amount.`,
       );
     }
-    const balance = await this.ledger.applyPurchases(userId, outcome.totals);
+    const balance = await this.ledger.applyTotals(userId, outcome.totals);
     return { balance, created: outcome.kind === 'recorded', replayed: false };
   }
 }

@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectRedis, Metrics, RedisClient } from '@maas/core';
+import { DeferredSales } from './ledger.port';
 import { deadLetterStreamOf, USAGE_STREAMS } from './redis.scripts';
 
 const GROUP = 'ledger';
@@ -28,6 +29,8 @@ interface UsageEvent {
   format: string;
   at: number;
   content: string | null;
+  /** The meme is made after the sale (see DeferredSales). */
+  deferred: boolean;
 }
 
 /** Memes that reached their callers (see TokenLedger.markDelivered). */
@@ -61,6 +64,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
     @InjectRedis() private readonly redis: RedisClient,
     @InjectDataSource() private readonly db: DataSource,
     private readonly metrics: Metrics,
+    private readonly deferred: DeferredSales,
   ) {}
 
   /** Runs until shutdown; the batch in hand is finished first. */
@@ -183,21 +187,24 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
   /**
    * One statement: insert the charges that are new, and move each account's `used` and `seq` (the
    * number of charges applied) by exactly those. Counting, not taking the highest number seen,
-   * keeps `seq` right however batches interleave across consumers.
+   * keeps `seq` right however batches interleave across consumers. The deferred sales among the
+   * new charges get their work queued in the same transaction.
    */
   private async record(tx: EntityManager, events: UsageEvent[]): Promise<void> {
-    await tx.query(
+    const inserted: { id: string }[] = await tx.query(
       `WITH inserted AS (
          INSERT INTO usage_events (id, user_id, kind, amount, format, at, content)
          SELECT id, user_id, 'charge', amount, format, to_timestamp(at_ms / 1000.0), content
          FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::bigint[], $6::json[])
            AS t(id, user_id, amount, format, at_ms, content)
          ON CONFLICT (id) DO NOTHING
-         RETURNING user_id, amount
+         RETURNING id, user_id, amount
+       ), accounts_moved AS (
+         UPDATE accounts a SET used = a.used + d.used, seq = a.seq + d.charges, updated_at = now()
+         FROM (SELECT user_id, SUM(amount) AS used, COUNT(*) AS charges FROM inserted GROUP BY user_id) d
+         WHERE a.user_id = d.user_id
        )
-       UPDATE accounts a SET used = a.used + d.used, seq = a.seq + d.charges, updated_at = now()
-       FROM (SELECT user_id, SUM(amount) AS used, COUNT(*) AS charges FROM inserted GROUP BY user_id) d
-       WHERE a.user_id = d.user_id`,
+       SELECT id FROM inserted`,
       [
         events.map((e) => e.id),
         events.map((e) => e.user),
@@ -207,6 +214,9 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
         events.map((e) => e.content),
       ],
     );
+    const recorded = new Set(inserted.map((row) => row.id));
+    const deferred = events.filter((e) => e.deferred && recorded.has(e.id));
+    if (deferred.length > 0) await this.deferred.enqueue(tx, deferred.map((e) => ({ id: e.id, userId: e.user, format: e.format })));
   }
 
   private async createGroups(): Promise<void> {
@@ -244,5 +254,6 @@ function usageOf(map: Map<string, string>): UsageEvent {
     format: map.get('format') as string,
     at: Number(map.get('at')),
     content: map.get('content') ?? null,
+    deferred: map.get('deferred') === '1',
   };
 }

@@ -4,8 +4,8 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * The append-only usage ledger, the system of record for spending: one row per charge, whose id
  * is the meme's id. The primary key makes at-least-once delivery from Redis exactly-once in
  * effect. A charge row keeps the meme it paid for, so a meme whose response never reached the
- * caller stays retrievable. (Memes are made before they are sold, so nothing is refunded today;
- * `kind` leaves room for the refunds of asynchronous generation, with ids `<meme id>:refund`.)
+ * caller stays retrievable. A meme generated after its sale (asynchronously) that could not be
+ * made is refunded by a `refund` row with id `<meme id>:refund`, so at most once.
  */
 @Entity('usage_events')
 @Index('usage_events_user_id_at_idx', ['userId', 'at'])

@@ -1,6 +1,26 @@
 import { isAbsolute, resolve } from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
+
+/** What a meme can be. */
+export const MEME_FORMATS = ['text', 'image', 'video'] as const;
+export type MemeFormat = (typeof MEME_FORMATS)[number];
+/** What a caller can ask for: a format, or `random` to let the service pick one. */
+export const REQUESTABLE_FORMATS = [...MEME_FORMATS, 'random'] as const;
+export type RequestedFormat = (typeof REQUESTABLE_FORMATS)[number];
+
+export type StorageSettings =
+  | { readonly driver: 'filesystem' }
+  | {
+      readonly driver: 's3';
+      readonly bucket: string;
+      readonly region: string;
+      readonly endpoint: string | undefined;
+      readonly forcePathStyle: boolean;
+      readonly accessKeyId: string | undefined;
+      readonly secretAccessKey: string | undefined;
+      readonly presignSeconds: number;
+    };
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /** Every setting the service reads, typed and validated once at boot (see `.env.example`). */
@@ -27,7 +47,35 @@ export interface AppConfig {
   readonly jwtAudience: string;
   /** Requests per user per minute; 0 disables rate limiting. */
   readonly rateLimitPerMinute: number;
-  readonly memeCosts: { readonly text: number };
+  readonly memeCosts: Readonly<Record<MemeFormat, number>>;
+  /** The format of a request that names none. */
+  readonly defaultFormat: RequestedFormat;
+  /** Formats always made after the sale (answered 202), whatever their speed. */
+  readonly asyncFormats: readonly MemeFormat[];
+  /** Other formats also go asynchronous while their recent generation time exceeds this. */
+  readonly syncGenerationBudgetMs: number;
+  /** Where this API is reached from outside: short links are built on it. */
+  readonly publicBaseUrl: string;
+  readonly storage: StorageSettings;
+  /** Stored memes and their links are deleted after this many days; 0 keeps them forever. */
+  readonly objectRetentionDays: number;
+  /** Attempts after the first for a failing meme job, spaced by exponential backoff from jobRetryDelaySeconds. */
+  readonly jobRetryLimit: number;
+  readonly jobRetryDelaySeconds: number;
+  /** A job running longer (its worker died or hung) is failed and retried. */
+  readonly jobTimeoutSeconds: number;
+  /** How often the queue looks for timed-out jobs (and archives finished ones). */
+  readonly jobMaintenanceSeconds: number;
+  /** Meme jobs one worker process runs at once. */
+  readonly jobConcurrency: number;
+  /** The PostgreSQL schema of the job queue: deployments sharing a database each use their own. */
+  readonly jobQueueSchema: string;
+  readonly webhookTimeoutMs: number;
+  /** Webhook URLs may point to loopback and private networks (never in production). */
+  readonly webhookAllowPrivateNetworks: boolean;
+  /** Set: users who registered an address get an e-mail when a meme is ready. */
+  readonly smtpUrl: string | undefined;
+  readonly smtpFrom: string;
   /** How long the first outcome of a request with an Idempotency-Key is kept and replayed. */
   readonly idempotencyTtlHours: number;
   /** Run the background worker (usage drain, reconciliation) inside the API process. */
@@ -77,9 +125,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push('DATABASE_URL must start with postgres:// or postgresql://');
   }
 
+  const smtpUrl = read.optionalString('SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) problems.push('SMTP_URL must start with smtp:// or smtps://');
+  const port = read.int('PORT', 3000, 0, 65535);
+  const publicBaseUrl = read.string('PUBLIC_BASE_URL', `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must be an http(s) URL without query or fragment');
+  const asyncFormats = read.list('ASYNC_FORMATS', ['video'], MEME_FORMATS);
+
   const config: AppConfig = {
     env: nodeEnv,
-    port: read.int('PORT', 3000, 0, 65535),
+    port,
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
@@ -95,7 +150,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jwtIssuer: read.string('JWT_ISSUER', 'maas'),
     jwtAudience: read.string('JWT_AUDIENCE', 'maas-api'),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000_000),
-    memeCosts: { text: read.int('MEME_COST_TEXT', 1, 1, 1_000_000) },
+    memeCosts: {
+      text: read.int('MEME_COST_TEXT', 1, 1, 1_000_000),
+      image: read.int('MEME_COST_IMAGE', 3, 1, 1_000_000),
+      video: read.int('MEME_COST_VIDEO', 10, 1, 1_000_000),
+    },
+    defaultFormat: read.oneOf('DEFAULT_FORMAT', REQUESTABLE_FORMATS, 'text'),
+    asyncFormats,
+    syncGenerationBudgetMs: read.int('SYNC_GENERATION_BUDGET_MS', 2000, 1, 600_000),
+    publicBaseUrl,
+    storage: storageSettings(read, problems),
+    objectRetentionDays: read.int('OBJECT_RETENTION_DAYS', 0, 0, 36_500),
+    jobRetryLimit: read.int('JOB_RETRY_LIMIT', 3, 0, 100),
+    jobRetryDelaySeconds: read.int('JOB_RETRY_DELAY_SECONDS', 5, 1, 86_400),
+    jobTimeoutSeconds: read.int('JOB_TIMEOUT_SECONDS', 120, 1, 86_400),
+    jobMaintenanceSeconds: read.int('JOB_MAINTENANCE_SECONDS', 30, 1, 3600),
+    jobConcurrency: read.int('JOB_CONCURRENCY', 1, 1, 64),
+    jobQueueSchema: read.matching('JOB_QUEUE_SCHEMA', 'pgboss', /^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier'),
+    webhookTimeoutMs: read.int('WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
+    webhookAllowPrivateNetworks: production ? false : read.bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+    smtpUrl,
+    smtpFrom: read.string('SMTP_FROM', 'MaaS <memes@localhost>'),
     idempotencyTtlHours: read.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     workerInProcess: read.bool('WORKER_IN_PROCESS', true),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', production ? 5000 : 0, 0, 600_000),
@@ -105,6 +180,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function storageSettings(read: EnvReader, problems: string[]): StorageSettings {
+  const driver = read.oneOf('STORAGE_DRIVER', ['filesystem', 's3'] as const, 'filesystem');
+  if (driver === 'filesystem') return { driver };
+  const bucket = read.optionalString('S3_BUCKET');
+  if (!bucket) problems.push('S3_BUCKET is required when STORAGE_DRIVER=s3');
+  const endpoint = read.optionalString('S3_ENDPOINT');
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) problems.push('S3_ENDPOINT must be an http(s) URL');
+  const accessKeyId = read.optionalString('S3_ACCESS_KEY_ID');
+  const secretAccessKey = read.optionalString('S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    problems.push('Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the AWS default credential chain)');
+  }
+  return {
+    driver,
+    bucket: bucket ?? '',
+    region: read.string('S3_REGION', 'us-east-1'),
+    endpoint,
+    forcePathStyle: read.bool('S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    accessKeyId,
+    secretAccessKey,
+    presignSeconds: read.int('S3_PRESIGN_SECONDS', 3600, 1, 604_800),
+  };
 }
 
 class EnvReader {
@@ -139,6 +238,25 @@ class EnvReader {
     if (raw === 'true' || raw === '1') return true;
     if (raw === 'false' || raw === '0') return false;
     this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  matching(name: string, fallback: string, pattern: RegExp, description: string): string {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return fallback;
+    if (pattern.test(raw)) return raw;
+    this.problems.push(`${name} must be ${description}, got "${raw}"`);
+    return fallback;
+  }
+
+  /** A comma-separated list of allowed values; empty means none. */
+  list<const T extends string>(name: string, fallback: readonly T[], allowed: readonly T[]): readonly T[] {
+    const raw = this.env[name];
+    if (raw === undefined) return fallback;
+    const values = raw.split(',').map((value) => value.trim()).filter((value) => value !== '');
+    const unknown = values.filter((value) => !(allowed as readonly string[]).includes(value));
+    if (unknown.length === 0) return [...new Set(values)] as T[];
+    this.problems.push(`${name} must list values from ${allowed.join(', ')}, got "${unknown.join(', ')}"`);
     return fallback;
   }
 

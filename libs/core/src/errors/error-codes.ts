@@ -9,6 +9,8 @@ export const ERRORS = {
   forbidden: { status: 403, title: 'You are not allowed to do this.' },
   not_found: { status: 404, title: 'There is nothing at this address.' },
   meme_not_found: { status: 404, title: 'You have no meme with this id.' },
+  link_not_found: { status: 404, title: 'No meme has this link, or it has expired.' },
+  webhook_not_found: { status: 404, title: 'You have no webhook.' },
   account_not_found: { status: 404, title: 'No account exists for this user: it has never been credited with tokens.' },
   purchase_reference_conflict: {
     status: 409,
