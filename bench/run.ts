@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     for (const [label, pass] of checks) process.stdout.write(`${pass ? 'PASS' : 'FAIL'}  ${label}\n`);
 
     const usage = await redis.call('MEMORY', 'USAGE', accountKey(apiUser));
-    process.stdout.write(`\nRedis memory per account (one hash {m<shard>}:a:<id> with p and u): ${usage} bytes\nLogs: ${logDir}\n`);
+    process.stdout.write(`\nRedis memory per account (one hash {m<shard>}:a:<id> with p, u and n; r only once refunded): ${usage} bytes\nLogs: ${logDir}\n`);
     process.exitCode = exact && books.postgres === books.redis ? 0 : 1;
   } finally {
     for (const child of children) child.kill('SIGTERM');
