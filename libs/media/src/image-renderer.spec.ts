@@ -1,6 +1,10 @@
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { renderImage } from './image-renderer';
 import { MemeCaption } from './media.types';
+import { sceneOf } from './templates';
+
+/** The richer local generator's templates, drawn since the first eight. */
+const PREMIUM_TEMPLATES = ['galaxy-brain', 'two-buttons', 'this-is-fine', 'change-my-mind', 'drake-prefers', 'distracted'];
 
 const TEMPLATES = [
   'one-does-not-simply',
@@ -11,6 +15,7 @@ const TEMPLATES = [
   'what-if-i-told-you',
   'success-kid',
   'not-sure-if',
+  ...PREMIUM_TEMPLATES,
   'a-template-nobody-drew',
 ];
 
@@ -73,6 +78,13 @@ describe('renderImage', () => {
         if (difference <= 15) throw new Error(`${TEMPLATES[a]} and ${TEMPLATES[b]} look alike: mean difference ${difference.toFixed(1)}`);
       }
     }
+  });
+
+  // The test above tells the pictures apart; this one also catches an id missing from the scene table.
+  it.each(PREMIUM_TEMPLATES)('draws %s with a scene of its own into a decodable PNG', async (template) => {
+    expect(sceneOf(template)).not.toBe(sceneOf('a-template-nobody-drew'));
+    const decoded = await loadImage((await renderImage(caption(template))).data);
+    expect([decoded.width, decoded.height]).toEqual([1024, 768]);
   });
 
   it.each([

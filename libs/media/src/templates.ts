@@ -9,7 +9,7 @@ type Random = () => number;
  * Paints a template's scene over the whole `width` × `height` canvas. The art sits mostly in the
  * middle 40 %, between the caption boxes, and is original: shapes, gradients and simple figures.
  */
-type Scene = (ctx: SKRSContext2D, width: number, height: number, random: Random) => void;
+export type Scene = (ctx: SKRSContext2D, width: number, height: number, random: Random) => void;
 
 const SCENES: Readonly<Record<string, Scene>> = {
   'one-does-not-simply': volcanoAtDusk,
@@ -20,6 +20,12 @@ const SCENES: Readonly<Record<string, Scene>> = {
   'what-if-i-told-you': sunglassesInTheRain,
   'success-kid': victoryFist,
   'not-sure-if': squintingEyes,
+  'galaxy-brain': glowingBrains,
+  'two-buttons': twoRedButtons,
+  'this-is-fine': roomOnFire,
+  'change-my-mind': debateTable,
+  'drake-prefers': verdictGrid,
+  distracted: turningHead,
 };
 
 /**
@@ -28,10 +34,14 @@ const SCENES: Readonly<Record<string, Scene>> = {
  * same picture and two captions on the same template still look different.
  */
 export function drawTemplate(ctx: SKRSContext2D, caption: MemeCaption, width: number, height: number): void {
-  const scene = Object.hasOwn(SCENES, caption.template) ? SCENES[caption.template] : abstractBokeh;
   ctx.save();
-  scene(ctx, width, height, seededRandom(caption));
+  sceneOf(caption.template)(ctx, width, height, seededRandom(caption));
   ctx.restore();
+}
+
+/** The template's own scene, or the generic one for an id without art. */
+export function sceneOf(template: string): Scene {
+  return Object.hasOwn(SCENES, template) ? SCENES[template] : abstractBokeh;
 }
 
 /** mulberry32: tiny, fast and good enough for picking colours; seeded from a hash of the caption. */
@@ -371,6 +381,352 @@ function squintingEyes(ctx: SKRSContext2D, width: number, height: number, random
     ctx.lineTo(eyeX + side * eye * 0.9, centerY - eye * 0.75);
     ctx.stroke();
   }
+}
+
+/** Who a figure is and which way it looks: -1 left, 1 right. */
+interface Figure {
+  readonly shirt: string;
+  readonly skin: string;
+  readonly hair: string;
+  readonly facing: -1 | 1;
+}
+
+/** A standing figure 5.2 `unit`s tall, feet at `ground`; the eye shows where it looks. */
+function standingFigure(ctx: SKRSContext2D, x: number, ground: number, unit: number, figure: Figure): void {
+  ctx.strokeStyle = '#2e2e3a';
+  ctx.lineCap = 'round';
+  ctx.lineWidth = unit * 0.3;
+  ctx.beginPath();
+  for (const side of [-1, 1]) {
+    ctx.moveTo(x + side * unit * 0.3, ground);
+    ctx.lineTo(x + side * unit * 0.15, ground - unit * 2);
+  }
+  ctx.stroke();
+  ctx.fillStyle = figure.shirt;
+  ctx.beginPath();
+  ctx.roundRect(x - unit * 0.5, ground - unit * 4, unit, unit * 2.2, unit * 0.3);
+  ctx.fill();
+  const headY = ground - unit * 4.6;
+  circle(ctx, x, headY, unit * 0.55, figure.skin);
+  ellipse(ctx, x - figure.facing * unit * 0.12, headY - unit * 0.28, unit * 0.5, unit * 0.3, 0, figure.hair);
+  circle(ctx, x + figure.facing * unit * 0.3, headY, unit * 0.08, '#1a1a1a');
+}
+
+/** Four panels under the stars, a head in profile in each, its brain glowing brighter panel by panel. */
+function glowingBrains(ctx: SKRSContext2D, width: number, height: number, random: Random): void {
+  ctx.fillStyle = '#0a0620';
+  ctx.fillRect(0, 0, width, height);
+  for (let star = 0; star < 120; star++) {
+    circle(ctx, random() * width, random() * height, between(random, 0.5, 2) * (height / 480), `rgba(255, 255, 255, ${between(random, 0.3, 0.9)})`);
+  }
+
+  const panels = 4;
+  const gap = width * 0.02;
+  const panelWidth = (width - gap * (panels + 1)) / panels;
+  const top = height * 0.3;
+  const panelHeight = height * 0.4;
+  const hue = between(random, 250, 290);
+  for (let panel = 0; panel < panels; panel++) {
+    const left = gap + panel * (panelWidth + gap);
+    const glow = panel / (panels - 1);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, panelWidth, panelHeight);
+    ctx.clip();
+    ctx.fillStyle = `hsl(${hue - glow * 70}, 55%, ${20 + glow * 20}%)`;
+    ctx.fillRect(left, top, panelWidth, panelHeight);
+
+    const head = Math.min(panelWidth, panelHeight) * 0.28;
+    const headX = left + panelWidth * 0.42;
+    const headY = top + panelHeight * 0.58;
+    const brainX = headX + head * 0.15;
+    const brainY = headY - head * 0.3;
+    // Stepped rings of light, as in volcanoAtDusk: a radial gradient would dither into noise.
+    for (let ring = panel * 2; ring > 0; ring--) circle(ctx, brainX, brainY, head * (0.5 + ring * 0.3), `hsla(${190 + ring * 15}, 100%, 75%, 0.16)`);
+    if (panel === panels - 1) {
+      ctx.strokeStyle = 'rgba(255, 255, 255, 0.75)';
+      ctx.lineWidth = Math.max(1, head * 0.05);
+      ctx.beginPath();
+      for (let ray = 0; ray < 12; ray++) {
+        const angle = (ray / 12) * Math.PI * 2 + random() * 0.2;
+        ctx.moveTo(brainX + Math.cos(angle) * head * 0.7, brainY + Math.sin(angle) * head * 0.7);
+        ctx.lineTo(brainX + Math.cos(angle) * head * 2.4, brainY + Math.sin(angle) * head * 2.4);
+      }
+      ctx.stroke();
+    }
+
+    circle(ctx, headX, headY, head, '#07050f');
+    ctx.beginPath();
+    ctx.moveTo(headX + head * 0.9, headY - head * 0.1);
+    ctx.lineTo(headX + head * 1.25, headY + head * 0.25);
+    ctx.lineTo(headX + head * 0.85, headY + head * 0.4);
+    ctx.fill();
+    ctx.fillRect(headX - head * 0.45, headY + head * 0.6, head * 0.8, panelHeight);
+    ellipse(ctx, brainX, brainY, head * (0.45 + glow * 0.15), head * (0.32 + glow * 0.1), 0, `hsl(${330 - glow * 140}, 90%, ${50 + glow * 35}%)`);
+    ctx.restore();
+  }
+}
+
+/** A console with two big red buttons, a finger hovering between them and drops of sweat. */
+function twoRedButtons(ctx: SKRSContext2D, width: number, height: number, random: Random): void {
+  ctx.fillStyle = `hsl(${between(random, 180, 200)}, 20%, 70%)`;
+  ctx.fillRect(0, 0, width, height);
+  const top = height * 0.42;
+  const bottom = height * 0.7;
+  ctx.fillStyle = '#455a64';
+  ctx.beginPath();
+  ctx.moveTo(width * 0.08, bottom);
+  ctx.lineTo(width * 0.2, top);
+  ctx.lineTo(width * 0.8, top);
+  ctx.lineTo(width * 0.92, bottom);
+  ctx.fill();
+  ctx.fillStyle = '#263238';
+  ctx.fillRect(width * 0.08, bottom, width * 0.84, height * 0.08);
+
+  const radius = height * 0.08;
+  const buttonY = (top + bottom) / 2;
+  for (const side of [-1, 1]) {
+    const x = width / 2 + side * width * 0.17;
+    ellipse(ctx, x, buttonY + radius * 0.3, radius * 1.3, radius * 0.6, 0, '#cfd8dc');
+    ellipse(ctx, x, buttonY + radius * 0.15, radius, radius * 0.5, 0, '#8e1b1b');
+    ellipse(ctx, x, buttonY, radius, radius * 0.5, 0, '#e53935');
+    ellipse(ctx, x - radius * 0.35, buttonY - radius * 0.15, radius * 0.3, radius * 0.1, 0, '#ff8a80');
+  }
+
+  const unit = height * 0.05;
+  const fingerX = width / 2 + between(random, -0.04, 0.04) * width;
+  const tip = top - height * 0.03;
+  ctx.fillStyle = '#e8b48a';
+  ctx.beginPath();
+  ctx.roundRect(fingerX - unit * 0.4, -unit, unit * 0.8, tip + unit, unit * 0.4);
+  ctx.fill();
+  ellipse(ctx, fingerX, tip - unit * 0.35, unit * 0.28, unit * 0.2, 0, '#f6d5bd');
+  ctx.fillStyle = '#4fc3f7';
+  for (let drop = 0; drop < 3; drop++) {
+    const dropX = fingerX + (drop - 1) * unit * 1.8;
+    const dropY = height * between(random, 0.28, 0.36);
+    ctx.beginPath();
+    ctx.moveTo(dropX, dropY - unit * 0.7);
+    ctx.quadraticCurveTo(dropX + unit * 0.45, dropY, dropX, dropY + unit * 0.3);
+    ctx.quadraticCurveTo(dropX - unit * 0.45, dropY, dropX, dropY - unit * 0.7);
+    ctx.fill();
+  }
+}
+
+/** A tongue of fire `height` tall standing on `base`: red, orange and yellow layers. */
+function flame(ctx: SKRSContext2D, x: number, base: number, width: number, height: number): void {
+  for (const [color, scale] of [['#d62d0b', 1], ['#f57c00', 0.7], ['#ffd54f', 0.4]] as const) {
+    ctx.fillStyle = color;
+    ctx.beginPath();
+    ctx.moveTo(x - width * 0.5 * scale, base);
+    ctx.quadraticCurveTo(x - width * 0.5 * scale, base - height * scale * 0.6, x, base - height * scale);
+    ctx.quadraticCurveTo(x + width * 0.5 * scale, base - height * scale * 0.6, x + width * 0.5 * scale, base);
+    ctx.fill();
+  }
+}
+
+/** A room going up in flames around a calm figure in a hat, holding a mug. */
+function roomOnFire(ctx: SKRSContext2D, width: number, height: number, random: Random): void {
+  ctx.fillStyle = '#9c3d1c';
+  ctx.fillRect(0, 0, width, height);
+  const floor = height * 0.7;
+  ctx.fillStyle = '#4e2a12';
+  ctx.fillRect(0, floor, width, height - floor);
+  ctx.fillStyle = 'rgba(35, 25, 22, 0.8)';
+  ctx.beginPath();
+  ctx.moveTo(0, 0);
+  ctx.lineTo(0, height * 0.25);
+  for (let x = 0; x < width; x += width / 6) ctx.quadraticCurveTo(x + width / 12, height * between(random, 0.3, 0.36), x + width / 6, height * 0.25);
+  ctx.lineTo(width, 0);
+  ctx.fill();
+
+  const flameWidth = width / 10;
+  for (let x = 0; x < width + flameWidth; x += flameWidth * 0.8) flame(ctx, x, floor + height * 0.02, flameWidth, height * between(random, 0.12, 0.3));
+
+  const tableX = width * 0.62;
+  ctx.fillStyle = '#6d3b16';
+  ctx.fillRect(tableX, floor - height * 0.13, width * 0.16, height * 0.03);
+  ctx.fillRect(tableX + width * 0.07, floor - height * 0.1, width * 0.02, height * 0.1);
+
+  const unit = height * 0.06;
+  const x = width * 0.42;
+  const bodyY = floor - unit * 1.4;
+  ellipse(ctx, x, bodyY, unit * 1.1, unit * 1.5, 0, '#d9a441');
+  const headY = bodyY - unit * 2;
+  circle(ctx, x, headY, unit * 0.9, '#d9a441');
+  ellipse(ctx, x, headY - unit * 0.65, unit * 1.2, unit * 0.18, 0, '#2b1a10');
+  ctx.fillStyle = '#2b1a10';
+  ctx.beginPath();
+  ctx.arc(x, headY - unit * 0.7, unit * 0.65, Math.PI, Math.PI * 2);
+  ctx.fill();
+  // Calm: half-closed eyes and a small smile.
+  ctx.strokeStyle = '#2b1a10';
+  ctx.lineCap = 'round';
+  ctx.lineWidth = unit * 0.1;
+  ctx.beginPath();
+  for (const side of [-1, 1]) {
+    ctx.moveTo(x + side * unit * 0.45, headY);
+    ctx.lineTo(x + side * unit * 0.15, headY);
+  }
+  ctx.moveTo(x - unit * 0.3, headY + unit * 0.35);
+  ctx.quadraticCurveTo(x, headY + unit * 0.55, x + unit * 0.3, headY + unit * 0.35);
+  ctx.stroke();
+  ctx.fillStyle = '#f5f5f5';
+  ctx.beginPath();
+  ctx.roundRect(x + unit * 0.6, bodyY - unit * 0.6, unit * 0.6, unit * 0.75, unit * 0.1);
+  ctx.fill();
+  ctx.strokeStyle = '#f5f5f5';
+  ctx.beginPath();
+  ctx.arc(x + unit * 1.25, bodyY - unit * 0.25, unit * 0.2, -Math.PI / 2, Math.PI / 2);
+  ctx.stroke();
+}
+
+/** A folding table on a lawn with a blank sign taped to it, a mug, and someone waiting to argue. */
+function debateTable(ctx: SKRSContext2D, width: number, height: number, random: Random): void {
+  ctx.fillStyle = '#a8d8f0';
+  ctx.fillRect(0, 0, width, height);
+  const horizon = height * 0.58;
+  ctx.fillStyle = '#5b8c3a';
+  ctx.fillRect(0, horizon, width, height - horizon);
+  const treeX = width * between(random, 0.08, 0.2);
+  ctx.fillStyle = '#6d4c41';
+  ctx.fillRect(treeX - width * 0.015, horizon - height * 0.18, width * 0.03, height * 0.2);
+  for (const [dx, dy] of [[-0.6, 0.1], [0.6, 0.1], [0, -0.4]]) {
+    circle(ctx, treeX + dx * height * 0.08, horizon - height * 0.25 + dy * height * 0.08, height * 0.09, '#3f7d20');
+  }
+
+  const unit = height * 0.06;
+  const tableTop = height * 0.63;
+  standingFigure(ctx, width * 0.55, height * 0.8, unit, { shirt: `hsl(${between(random, 0, 360)}, 45%, 45%)`, skin: '#e0ac69', hair: '#3b2a1a', facing: 1 });
+  ctx.fillStyle = '#37474f';
+  ctx.fillRect(width * 0.3, tableTop, width * 0.5, height * 0.025);
+  ctx.strokeStyle = '#37474f';
+  ctx.lineWidth = Math.max(2, height * 0.01);
+  ctx.beginPath();
+  for (const legX of [0.34, 0.76]) {
+    ctx.moveTo(width * legX, tableTop);
+    ctx.lineTo(width * (legX + (legX < 0.5 ? -0.03 : 0.03)), height * 0.8);
+  }
+  ctx.stroke();
+
+  const signX = width * 0.42;
+  const signY = tableTop + height * 0.025;
+  ctx.fillStyle = '#f4f1e8';
+  ctx.fillRect(signX, signY, width * 0.26, height * 0.13);
+  // Scribbles, not words: the caption is the only text on a meme.
+  ctx.fillStyle = '#263238';
+  for (let line = 0; line < 3; line++) ctx.fillRect(signX + width * 0.02, signY + height * (0.025 + line * 0.035), width * between(random, 0.12, 0.22), height * 0.012);
+  ctx.fillStyle = '#d84315';
+  ctx.beginPath();
+  ctx.roundRect(width * 0.72, tableTop - unit * 0.9, unit * 0.6, unit * 0.9, unit * 0.1);
+  ctx.fill();
+}
+
+/** Two rows: a figure turning the top thing away with a raised palm, then pointing happily at the bottom one. */
+function verdictGrid(ctx: SKRSContext2D, width: number, height: number, random: Random): void {
+  const middle = height / 2;
+  const split = width / 2;
+  ctx.fillStyle = '#f2a516';
+  ctx.fillRect(0, 0, split, height);
+  ctx.fillStyle = '#fbf6ea';
+  ctx.fillRect(split, 0, width - split, height);
+  const line = Math.max(2, height * 0.008);
+  ctx.fillStyle = '#1f1f1f';
+  ctx.fillRect(0, middle - line / 2, width, line);
+  ctx.fillRect(split - line / 2, 0, line, height);
+
+  const unit = height * 0.045;
+  const jacket = `hsl(${between(random, 0, 40)}, 70%, 38%)`;
+  const skin = '#8d5a3b';
+  const x = split * 0.45;
+  for (const row of ['refuses', 'prefers'] as const) {
+    const rowBottom = row === 'refuses' ? middle - line : height * 0.72;
+    const headY = rowBottom - unit * 3.2;
+    ctx.fillStyle = jacket;
+    ctx.beginPath();
+    ctx.roundRect(x - unit * 1.1, rowBottom - unit * 2.3, unit * 2.2, unit * 2.3, [unit * 0.8, unit * 0.8, 0, 0]);
+    ctx.fill();
+    circle(ctx, x, headY, unit * 0.9, skin);
+    const facing = row === 'refuses' ? -1 : 1;
+    ellipse(ctx, x - facing * unit * 0.2, headY - unit * 0.5, unit * 0.85, unit * 0.45, 0, '#1b1b1b');
+    circle(ctx, x + facing * unit * 0.45, headY - unit * 0.05, unit * 0.1, '#1b1b1b');
+    ctx.strokeStyle = jacket;
+    ctx.lineCap = 'round';
+    ctx.lineWidth = unit * 0.55;
+    ctx.beginPath();
+    ctx.moveTo(x + unit * 0.7, rowBottom - unit * 1.8);
+    if (row === 'refuses') {
+      ctx.lineTo(x + unit * 1.4, headY + unit * 0.2);
+      ctx.stroke();
+      ctx.fillStyle = skin;
+      ctx.beginPath();
+      ctx.roundRect(x + unit * 1.05, headY - unit * 1.0, unit * 0.75, unit * 1.1, unit * 0.3);
+      ctx.fill();
+    } else {
+      ctx.lineTo(x + unit * 2.3, headY + unit * 0.4);
+      ctx.stroke();
+      circle(ctx, x + unit * 2.55, headY + unit * 0.35, unit * 0.28, skin);
+      ctx.strokeStyle = skin;
+      ctx.lineWidth = unit * 0.18;
+      ctx.beginPath();
+      ctx.moveTo(x + unit * 2.6, headY + unit * 0.3);
+      ctx.lineTo(x + unit * 3.3, headY + unit * 0.15);
+      ctx.moveTo(x + unit * 0.15, headY + unit * 0.4);
+      ctx.quadraticCurveTo(x + unit * 0.5, headY + unit * 0.7, x + unit * 0.8, headY + unit * 0.35);
+      ctx.stroke();
+    }
+  }
+
+  // On the right: a dull grey lump above, a gold star below.
+  const thingX = split + (width - split) / 2;
+  ctx.fillStyle = '#9e9e9e';
+  ctx.beginPath();
+  ctx.roundRect(thingX - unit * 1.5, middle - unit * 3.6, unit * 3, unit * 2.6, unit * 0.4);
+  ctx.fill();
+  const starY = middle + unit * 4;
+  ctx.fillStyle = '#ffc107';
+  ctx.strokeStyle = '#b28704';
+  ctx.lineWidth = Math.max(1.5, unit * 0.12);
+  ctx.beginPath();
+  for (let point = 0; point < 10; point++) {
+    const angle = -Math.PI / 2 + (point * Math.PI) / 5;
+    const reach = point % 2 === 0 ? unit * 2 : unit * 0.85;
+    ctx.lineTo(thingX + Math.cos(angle) * reach, starY + Math.sin(angle) * reach);
+  }
+  ctx.closePath();
+  ctx.fill();
+  ctx.stroke();
+}
+
+/** A street: a walker turns to stare at a passer-by while the partner at the walker's side glares. */
+function turningHead(ctx: SKRSContext2D, width: number, height: number, random: Random): void {
+  ctx.fillStyle = '#dcebd5';
+  ctx.fillRect(0, 0, width, height);
+  for (let x = 0; x < width + height * 0.1; x += height * 0.12) {
+    circle(ctx, x, height * between(random, 0.42, 0.48), height * between(random, 0.08, 0.11), '#93c47d');
+  }
+  ctx.fillStyle = '#6aa84f';
+  ctx.fillRect(0, height * 0.5, width, height * 0.12);
+  ctx.fillStyle = '#b7b2a8';
+  ctx.fillRect(0, height * 0.62, width, height * 0.38);
+  ctx.fillStyle = '#8f8a80';
+  ctx.fillRect(0, height * 0.62, width, height * 0.012);
+
+  const ground = height * 0.76;
+  const unit = height * 0.055;
+  const skin = '#e9b98f';
+  standingFigure(ctx, width * between(random, 0.18, 0.26), ground, unit, { shirt: '#c62828', skin, hair: '#5d3a1a', facing: -1 });
+  const walkerX = width * between(random, 0.55, 0.6);
+  standingFigure(ctx, walkerX, ground, unit, { shirt: '#1565c0', skin, hair: '#2b1d0e', facing: -1 });
+  const partnerX = walkerX + width * 0.16;
+  standingFigure(ctx, partnerX, ground, unit, { shirt: '#00897b', skin, hair: '#8d4f1f', facing: -1 });
+  // The partner's frown: one brow slanting down towards the walker.
+  ctx.strokeStyle = '#1a1a1a';
+  ctx.lineWidth = unit * 0.1;
+  ctx.beginPath();
+  ctx.moveTo(partnerX - unit * 0.45, ground - unit * 4.75);
+  ctx.lineTo(partnerX - unit * 0.1, ground - unit * 4.85);
+  ctx.stroke();
 }
 
 /** For templates without art of their own: soft out-of-focus lights on a gradient. */

@@ -45,6 +45,12 @@ describe('TokenService', () => {
       expect(service.verify(token)).toEqual({ userId: 'alice', roles: ['admin', 'ops'] });
     });
 
+    it('round-trips the premium claim', () => {
+      const token = service.issue({ userId: 'carol', roles: [], claimsPremium: true }, 60);
+      expect(jsonwebtoken.decode(token)).toMatchObject({ tier: 'premium' });
+      expect(service.verify(token)).toEqual({ userId: 'carol', roles: [], claimsPremium: true });
+    });
+
     it('round-trips an empty role list', () => {
       expect(service.verify(service.issue({ userId: 'bob', roles: [] }, 60))).toEqual({ userId: 'bob', roles: [] });
     });
@@ -81,6 +87,14 @@ describe('TokenService', () => {
       ['every allowed punctuation mark', 'user.name_1:team@example-org'],
     ])('is accepted with %s', (_label, sub) => {
       expect(service.verify(forge({ sub }))).toEqual({ userId: sub, roles: [] });
+    });
+
+    it.each([['free'], ['Premium'], ['premium ']])('reads tier %j as no premium claim', (tier) => {
+      expect(service.verify(forge({ tier }))).toEqual({ userId: 'alice', roles: [] });
+    });
+
+    it.each([[['premium']], [1], [true], [{ tier: 'premium' }]])('refuses a tier that is not a string: %j', (tier) => {
+      expect(service.verify(forge({ tier }))).toBeUndefined();
     });
 
     it('is accepted with an audience list that includes the API', () => {

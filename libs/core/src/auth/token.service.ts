@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Principal, USER_ID_PATTERN } from './principal';
+import { Principal, PREMIUM_TIER, USER_ID_PATTERN } from './principal';
 
 /**
  * Verifies and issues the API's HS256 bearer tokens. The rules (pinned algorithm, required
@@ -18,16 +18,18 @@ export class TokenService {
     } catch {
       return undefined;
     }
-    const { sub, exp, roles } = claims;
+    const { sub, exp, roles, tier } = claims;
     if (typeof exp !== 'number') return undefined;
     if (typeof sub !== 'string' || !USER_ID_PATTERN.test(sub)) return undefined;
     if (roles !== undefined && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) {
       return undefined;
     }
-    return { userId: sub, roles: roles ?? [] };
+    if (tier !== undefined && typeof tier !== 'string') return undefined;
+    return tier === PREMIUM_TIER ? { userId: sub, roles: roles ?? [], claimsPremium: true } : { userId: sub, roles: roles ?? [] };
   }
 
   issue(principal: Principal, expiresInSeconds: number): string {
-    return this.jwt.sign({ roles: principal.roles }, { subject: principal.userId, expiresIn: expiresInSeconds });
+    const claims = principal.claimsPremium ? { roles: principal.roles, tier: PREMIUM_TIER } : { roles: principal.roles };
+    return this.jwt.sign(claims, { subject: principal.userId, expiresIn: expiresInSeconds });
   }
 }

@@ -73,6 +73,24 @@ export interface AppConfig {
   readonly webhookTimeoutMs: number;
   /** Webhook URLs may point to loopback and private networks (never in production). */
   readonly webhookAllowPrivateNetworks: boolean;
+  /** How long a subscription read from PostgreSQL (or its absence) is cached. */
+  readonly subscriptionCacheTtlSeconds: number;
+  /** The in-process cache's size when Redis is not configured (least recently used evicted first). */
+  readonly subscriptionCacheMaxEntries: number;
+  /** Premium memes cost the format's tokens times this, rounded up (1: the same). */
+  readonly premiumCostMultiplier: number;
+  /** Set: premium memes are written by this OpenAI-compatible chat-completions API. */
+  readonly ai: {
+    readonly baseUrl: string | undefined;
+    readonly model: string;
+    readonly apiKey: string | undefined;
+    readonly timeoutMs: number;
+    /** The AI breaker opens at this share of failures (%) over at least volumeThreshold calls... */
+    readonly errorThresholdPercent: number;
+    readonly volumeThreshold: number;
+    /** ...and lets one trial call through after this. */
+    readonly resetMs: number;
+  };
   /** Set: users who registered an address get an e-mail when a meme is ready. */
   readonly smtpUrl: string | undefined;
   readonly smtpFrom: string;
@@ -131,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const publicBaseUrl = read.string('PUBLIC_BASE_URL', `http://localhost:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must be an http(s) URL without query or fragment');
   const asyncFormats = read.list('ASYNC_FORMATS', ['video'], MEME_FORMATS);
+  const aiBaseUrl = read.optionalString('AI_BASE_URL')?.replace(/\/+$/, '');
+  if (aiBaseUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(aiBaseUrl)) problems.push('AI_BASE_URL must be an http(s) URL');
 
   const config: AppConfig = {
     env: nodeEnv,
@@ -171,6 +191,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     webhookAllowPrivateNetworks: production ? false : read.bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     smtpUrl,
     smtpFrom: read.string('SMTP_FROM', 'MaaS <memes@localhost>'),
+    subscriptionCacheTtlSeconds: read.int('SUBSCRIPTION_CACHE_TTL_SECONDS', 60, 1, 86_400),
+    subscriptionCacheMaxEntries: read.int('SUBSCRIPTION_CACHE_MAX_ENTRIES', 100_000, 1, 10_000_000),
+    premiumCostMultiplier: read.decimal('PREMIUM_COST_MULTIPLIER', 1, 0.01, 1000),
+    ai: {
+      baseUrl: aiBaseUrl,
+      model: read.string('AI_MODEL', 'gpt-4o-mini'),
+      apiKey: read.optionalString('AI_API_KEY'),
+      timeoutMs: read.int('AI_TIMEOUT_MS', 3000, 1, 120_000),
+      errorThresholdPercent: read.int('AI_ERROR_THRESHOLD_PERCENT', 50, 1, 100),
+      volumeThreshold: read.int('AI_VOLUME_THRESHOLD', 5, 1, 10_000),
+      resetMs: read.int('AI_RESET_MS', 30_000, 100, 3_600_000),
+    },
     idempotencyTtlHours: read.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     workerInProcess: read.bool('WORKER_IN_PROCESS', true),
     shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', production ? 5000 : 0, 0, 600_000),
@@ -239,6 +271,18 @@ class EnvReader {
     if (raw === 'false' || raw === '0') return false;
     this.problems.push(`${name} must be true or false, got "${raw}"`);
     return fallback;
+  }
+
+  /** A plain decimal number (no exponent) within [min, max]. */
+  decimal(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return fallback;
+    const value = /^\d{1,7}(\.\d{1,6})?$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= min && value <= max)) {
+      this.problems.push(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
   }
 
   matching(name: string, fallback: string, pattern: RegExp, description: string): string {

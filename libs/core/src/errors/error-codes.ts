@@ -7,10 +7,12 @@ export const ERRORS = {
   unauthorized: { status: 401, title: 'A valid bearer token is required.' },
   insufficient_tokens: { status: 402, title: 'Not enough tokens for this meme. Buy more tokens to continue.' },
   forbidden: { status: 403, title: 'You are not allowed to do this.' },
+  premium_required: { status: 403, title: 'This needs an active premium subscription.' },
   not_found: { status: 404, title: 'There is nothing at this address.' },
   meme_not_found: { status: 404, title: 'You have no meme with this id.' },
   link_not_found: { status: 404, title: 'No meme has this link, or it has expired.' },
   webhook_not_found: { status: 404, title: 'You have no webhook.' },
+  subscription_not_found: { status: 404, title: 'This user has no subscription.' },
   account_not_found: { status: 404, title: 'No account exists for this user: it has never been credited with tokens.' },
   purchase_reference_conflict: {
     status: 409,

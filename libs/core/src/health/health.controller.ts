@@ -2,6 +2,8 @@ import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/auth.decorators';
+import { APP_CONFIG, RuntimeConfig } from '../config/config.module';
+import { Breakers } from '../resilience/breakers';
 import { AppError } from '../errors/app-error';
 import { Lifecycle } from '../lifecycle/shutdown';
 import { RedisClient } from '../redis/lua-script';
@@ -18,6 +20,8 @@ export class HealthController {
     private readonly postgres: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly lifecycle: Lifecycle,
+    private readonly breakers: Breakers,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
     @Optional() @Inject(REDIS) private readonly redis?: RedisClient,
   ) {}
 
@@ -31,13 +35,14 @@ export class HealthController {
   /** Readiness: PostgreSQL and (when configured) Redis answer, and the process is not shutting down; 503 otherwise. */
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness probe (PostgreSQL and Redis; 503 while shutting down)' })
+  @ApiOperation({ summary: 'Readiness probe (PostgreSQL and Redis; 503 while shutting down). Shows the AI breaker, which never fails it.' })
   async ready(): Promise<HealthCheckResult> {
     if (this.lifecycle.draining) throw AppError.unavailable('Shutting down.');
     try {
       return await this.health.check([
         () => this.postgres.pingCheck('postgres', { timeout: PROBE_TIMEOUT_MS }),
         ...(this.redis ? [() => this.pingRedis(this.redis as RedisClient)] : []),
+        ...(this.config.ai.baseUrl ? [() => this.aiBreaker()] : []),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
@@ -47,6 +52,14 @@ export class HealthController {
       const checks = Object.fromEntries(Object.entries(details).map(([name, { status }]) => [name, status]));
       throw new AppError('service_unavailable', 'A dependency is down.', { checks }, { 'Retry-After': '1' }, new Error(JSON.stringify(details)));
     }
+  }
+
+  /**
+   * The AI generator's breaker, for information: always "up", because premium callers get a local
+   * meme while it is open, so an AI outage must never take the API out of rotation.
+   */
+  private aiBreaker() {
+    return this.indicators.check('ai').up({ breaker: this.breakers.stateOf('ai') });
   }
 
   private async pingRedis(redis: RedisClient) {
