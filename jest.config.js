@@ -29,6 +29,8 @@ module.exports = {
     '^@maas/media$': '<rootDir>/libs/media/src',
     '^@maas/storage$': '<rootDir>/libs/storage/src',
     '^@maas/notifications$': '<rootDir>/libs/notifications/src',
+    '^@maas/subscriptions$': '<rootDir>/libs/subscriptions/src',
+    '^@maas/ai$': '<rootDir>/libs/ai/src',
   },
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

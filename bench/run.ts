@@ -25,6 +25,7 @@ import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../libs/core/src/database/embedded-postgres';
 import { accountKey } from '../libs/tokens/src/redis.scripts';
+import { FakeOpenAi } from '../test/setup/fake-openai';
 
 const env = process.env;
 const DURATION = Number(env.BENCH_DURATION ?? 10);
@@ -38,6 +39,7 @@ const BASELINE_PORT = 3101;
 const API_PORT = 3102;
 const WORKER_PORT = 3103;
 const PATH = '/memes?lat=48.8566&lon=2.3522&query=benchmarks%20on%20a%20laptop';
+const AI_LATENCY_MS = Number(env.BENCH_AI_LATENCY_MS ?? 50);
 
 interface Measured {
   /** Highest usage-drain lag the worker reported during the run. */
@@ -52,12 +54,13 @@ interface Measured {
   spent: number;
 }
 
-function token(sub: string, roles: string[] = []): string {
-  return jwt.sign({ roles }, SECRET, { algorithm: 'HS256', subject: sub, issuer: 'maas', audience: 'maas-api', expiresIn: 3600 });
+function token(sub: string, roles: string[] = [], claimsPremium = false): string {
+  const claims = claimsPremium ? { roles, tier: 'premium' } : { roles };
+  return jwt.sign(claims, SECRET, { algorithm: 'HS256', subject: sub, issuer: 'maas', audience: 'maas-api', expiresIn: 3600 });
 }
 
-function load(url: string, auth: string, run: { duration: number } | { amount: number }): Promise<autocannon.Result> {
-  return autocannon({ url, connections: CONNECTIONS, headers: { authorization: `Bearer ${auth}` }, ...run });
+function load(url: string, auth: string, run: { duration: number } | { amount: number }, connections = CONNECTIONS): Promise<autocannon.Result> {
+  return autocannon({ url, connections, headers: { authorization: `Bearer ${auth}` }, ...run });
 }
 
 /**
@@ -65,9 +68,8 @@ function load(url: string, auth: string, run: { duration: number } | { amount: n
  * count, not a fixed time: autocannon abandons the requests in flight when time is up, and those
  * would be charged but never counted, spoiling the exactness check.
  */
-async function measure(name: string, port: number, user: string, redis: Redis): Promise<Measured> {
+async function measure(name: string, port: number, user: string, redis: Redis, auth = token(user)): Promise<Measured> {
   const url = `http://127.0.0.1:${port}${PATH}`;
-  const auth = token(user);
   const warm = await load(url, auth, { duration: WARMUP });
   const before = await settledUsage(redis, user);
   let maxLagMs = 0;
@@ -143,6 +145,58 @@ async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
+async function credit(user: string, reference: string, port = API_PORT): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/admin/users/${user}/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token('bench-admin', ['admin'])}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ amount: TOKENS, reference }),
+  });
+  if (response.status !== 201) throw new Error(`crediting ${user} failed: ${response.status}`);
+}
+
+/**
+ * Issue 5's question: does starting the AI call before the subscription check (for tokens that
+ * claim premium) lower premium p50? A second API, with AI_BASE_URL on a local OpenAI-compatible
+ * server answering in AI_LATENCY_MS, serves the same subscriber with the claim (AI call started
+ * at once) and without it (AI call started once the subscription has answered).
+ */
+async function aiInParallel(common: NodeJS.ProcessEnv, logDir: string): Promise<void> {
+  const ai = await FakeOpenAi.start();
+  ai.behaviour = 'slow';
+  ai.slowMs = AI_LATENCY_MS;
+  const port = API_PORT + 10;
+  const api = spawn(process.execPath, ['dist/apps/api/apps/api/src/main.js'], {
+    env: { ...common, PORT: String(port), RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', WORKER_IN_PROCESS: 'false', AI_BASE_URL: ai.baseUrl, AI_TIMEOUT_MS: '2000' },
+    stdio: ['ignore', openSync(join(logDir, 'api-ai.log'), 'w'), 'inherit'],
+  });
+  try {
+    await waitUntilReady(`http://127.0.0.1:${port}/health/ready`, api);
+    const user = `bench-ai-${randomBytes(4).toString('hex')}`;
+    await credit(user, `bench-ai-${user}`, port);
+    await fetch(`http://127.0.0.1:${port}/admin/subscriptions/${user}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token('bench-admin', ['admin'])}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const url = `http://127.0.0.1:${port}${PATH}`;
+    const p50 = { claim: [] as number[], noClaim: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      p50.claim.push((await load(url, token(user, [], true), { duration: 4 }, 10)).latency.p50);
+      p50.noClaim.push((await load(url, token(user), { duration: 4 }, 10)).latency.p50);
+    }
+    const mid = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const generators = (await (await fetch(url, { headers: { authorization: `Bearer ${token(user, [], true)}` } })).json()) as { generator: string };
+    process.stdout.write(
+      `\nAI call started before the subscription check (AI answering in ${AI_LATENCY_MS} ms, 10 connections, median of ${ROUNDS} rounds, generator "${generators.generator}"):\n` +
+        `  token claims premium (AI call at once):            p50 ${mid(p50.claim)} ms  (rounds: ${p50.claim.join(', ')})\n` +
+        `  no claim (AI call after the subscription answers): p50 ${mid(p50.noClaim)} ms  (rounds: ${p50.noClaim.join(', ')})\n`,
+    );
+  } finally {
+    api.kill('SIGTERM');
+    await ai.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   const children: ChildProcess[] = [];
@@ -185,12 +239,7 @@ async function main(): Promise<void> {
     children.push(worker);
     await waitUntilReady(`http://127.0.0.1:${WORKER_PORT}/health/ready`, worker);
     const apiUser = `bench-api-${runId}`;
-    const credit = await fetch(`http://127.0.0.1:${API_PORT}/admin/users/${apiUser}/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token('bench-admin', ['admin'])}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: TOKENS, reference: `bench-${runId}` }),
-    });
-    if (credit.status !== 201) throw new Error(`crediting the bench account failed: ${credit.status}`);
+    await credit(apiUser, `bench-${runId}`);
 
     process.stdout.write(
       `Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${CONNECTIONS} connections, ` +
@@ -242,9 +291,37 @@ async function main(): Promise<void> {
     ] as const;
     for (const [label, pass] of checks) process.stdout.write(`${pass ? 'PASS' : 'FAIL'}  ${label}\n`);
 
+    // Premium: the same request by a subscriber whose token claims premium (subscription cache
+    // warm, no AI endpoint, so the richer local generator), alternating with a standard caller.
+    const premiumUser = `bench-premium-${runId}`;
+    await credit(premiumUser, `bench-premium-${runId}`);
+    const grant = await fetch(`http://127.0.0.1:${API_PORT}/admin/subscriptions/${premiumUser}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token('bench-admin', ['admin'])}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ periodDays: 1 }),
+    });
+    if (grant.status !== 201) throw new Error(`granting the bench subscription failed: ${grant.status}`);
+    const standardRuns: Measured[] = [];
+    const premiumRuns: Measured[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      standardRuns.push(await measure('standard caller', API_PORT, apiUser, redis));
+      premiumRuns.push(await measure('premium caller (claim + subscription)', API_PORT, premiumUser, redis, token(premiumUser, [], true)));
+      const [st, pr] = [standardRuns[round - 1], premiumRuns[round - 1]];
+      process.stdout.write(`  premium round ${round}: standard ${st.rps.toFixed(0)} req/s p50 ${st.p50} ms; premium ${pr.rps.toFixed(0)} req/s p50 ${pr.p50} ms\n`);
+    }
+    const [standardRun, premiumRun] = [median(standardRuns), median(premiumRuns)];
+    const premiumRatio = premiumRun.rps / standardRun.rps;
+    const premiumExact = premiumRuns.every((m) => m.ok === m.spent && m.other === 0 && m.errors === 0);
+    process.stdout.write(
+      `${premiumRatio >= 0.9 ? 'PASS' : 'FAIL'}  premium throughput ${premiumRun.rps.toFixed(0)} req/s = ${premiumRatio.toFixed(2)}x standard ${standardRun.rps.toFixed(0)} req/s (target >= 0.90x); p50 ${premiumRun.p50} vs ${standardRun.p50} ms, p99 ${premiumRun.p99} vs ${standardRun.p99} ms\n` +
+        `${premiumExact ? 'PASS' : 'FAIL'}  premium exactness: memes served = tokens charged\n`,
+    );
+
+    await aiInParallel(common, logDir);
+
     const usage = await redis.call('MEMORY', 'USAGE', accountKey(apiUser));
     process.stdout.write(`\nRedis memory per account (one hash {m<shard>}:a:<id> with p, u and n; r only once refunded): ${usage} bytes\nLogs: ${logDir}\n`);
-    process.exitCode = exact && books.postgres === books.redis ? 0 : 1;
+    process.exitCode = exact && premiumExact && books.postgres === books.redis ? 0 : 1;
   } finally {
     for (const child of children) child.kill('SIGTERM');
     redis.disconnect();

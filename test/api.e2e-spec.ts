@@ -14,7 +14,7 @@ function forge(claims: Record<string, unknown>, { alg = 'HS256', secret = TEST_S
 
 const now = () => Math.floor(Date.now() / 1000);
 /** Exactly the fields of a meme answer, as the OpenAPI document promises them (MemeDto). */
-const MEME_FIELDS = ['caption', 'cost', 'createdAt', 'format', 'id', 'lat', 'lon', 'meme', 'place', 'query', 'remaining', 'status', 'statusUrl', 'userId'];
+const MEME_FIELDS = ['caption', 'cost', 'createdAt', 'format', 'generator', 'id', 'lat', 'lon', 'meme', 'place', 'query', 'remaining', 'status', 'statusUrl', 'userId'];
 
 describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
   let api: TestApi;
@@ -50,7 +50,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
       // Exactly the fields the OpenAPI document promises (MemeDto).
       expect(Object.keys(body).sort()).toEqual(MEME_FIELDS);
-      expect(body).toMatchObject({ format: 'text', status: 'ready', statusUrl: `/memes/${body.id}` });
+      expect(body).toMatchObject({ format: 'text', generator: 'standard', status: 'ready', statusUrl: `/memes/${body.id}` });
       expect(body.meme).toContain('deploy on Friday');
       expect(body.meme).toContain('Paris');
       expect(await api.balance(user)).toEqual({ userId: user, purchased: 3, used: 1, remaining: 2 });
@@ -263,6 +263,8 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
     it('serves the OpenAPI document listing every route', async () => {
       const document = await json(await api.get('/docs/openapi.json'));
       expect(Object.keys(document.paths).sort()).toEqual([
+        '/admin/subscriptions',
+        '/admin/subscriptions/{userId}',
         '/admin/users/{userId}/balance',
         '/admin/users/{userId}/tokens',
         '/admin/users/{userId}/usage',
@@ -273,6 +275,8 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
         '/memes/undelivered',
         '/memes/{id}',
         '/notifications/email',
+        '/premium',
+        '/subscriptions/me',
         '/tokens/balance',
         '/webhooks',
       ]);

@@ -16,7 +16,8 @@ import {
   ThrottlingModule,
   UserThrottlerGuard,
 } from '@maas/core';
-import { MemesModule } from '@maas/memes';
+import { MemesModule, PremiumGuard } from '@maas/memes';
+import { SubscriptionsModule } from '@maas/subscriptions';
 import { TokensModule, LedgerWorkerModule } from '@maas/tokens';
 
 @Module({})
@@ -36,14 +37,17 @@ export class AppModule {
         BreakersModule,
         JobQueueModule,
         TokensModule.forRoot({ redis }),
+        SubscriptionsModule.forRoot({ redis }),
         MemesModule.forRoot({ api: true, worker: config.workerInProcess }),
         // In Redis mode usage events wait in Redis streams until the worker moves them to PostgreSQL.
         // (The meme jobs are in MemesModule's worker part.)
         ...(redis && config.workerInProcess ? [LedgerWorkerModule] : []),
       ],
       providers: [
-        // Order matters: the rate limit is per user, so the caller must be known first.
+        // Order matters: the rate limit is per user, so the caller must be known first; the premium
+        // lookup starts before the rate-limit count, so both share one Redis round trip.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: PremiumGuard },
         { provide: APP_GUARD, useClass: UserThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

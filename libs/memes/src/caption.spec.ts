@@ -1,4 +1,4 @@
-import { Caption, TEMPLATE_IDS, placeLabel, writeCaption } from './caption';
+import { Caption, PREMIUM_TEMPLATE_IDS, TEMPLATE_IDS, placeLabel, writeCaption } from './caption';
 import { Place } from './places';
 
 const PARIS: Place = { name: 'Paris', country: 'France', countryCode: 'FR', distanceKm: 0.4 };
@@ -19,8 +19,18 @@ const EXPECTED: Record<string, (q: string, p: string) => [string, string]> = {
   'not-sure-if': (q, p) => [`Not sure if ${q}`, `or just ${p}`],
 };
 
-function expectWellFormed(caption: Caption, query: string, label: string): void {
-  const write = EXPECTED[caption.template];
+const EXPECTED_PREMIUM: typeof EXPECTED = {
+  ...EXPECTED,
+  'galaxy-brain': (q, p) => [`Small brain: ${p}`, `Galaxy brain: ${q}`],
+  'two-buttons': (q, p) => [q, `or leave ${p}? Sweating.`],
+  'this-is-fine': (q, p) => [`${q} in ${p}`, 'This is fine.'],
+  'change-my-mind': (q, p) => [`${p} needs ${q}`, 'Change my mind'],
+  'drake-prefers': (q, p) => [`Nah: ${p} as usual`, `Yes: ${q}`],
+  distracted: (q, p) => [`Me in ${p}`, `Also me, seeing ${q}`],
+};
+
+function expectWellFormed(caption: Caption, query: string, label: string, expected = EXPECTED): void {
+  const write = expected[caption.template];
   expect(write).toBeDefined();
   const [top, bottom] = write(query, label);
   expect(caption).toEqual({ template: caption.template, top, bottom });
@@ -101,6 +111,13 @@ describe('writeCaption', () => {
   it('uses every template across many queries', () => {
     const used = new Set(MANY_QUERIES.map((query) => writeCaption(query, PARIS).template));
     expect([...used].sort()).toEqual([...TEMPLATE_IDS].sort());
+  });
+
+  it('has six more templates for premium memes, all used, each caption still quoting query and place', () => {
+    expect(PREMIUM_TEMPLATE_IDS).toEqual([...TEMPLATE_IDS, 'galaxy-brain', 'two-buttons', 'this-is-fine', 'change-my-mind', 'drake-prefers', 'distracted']);
+    const captions = MANY_QUERIES.map((query) => writeCaption(query, PARIS, { premium: true }));
+    expect(new Set(captions.map((c) => c.template)).size).toBe(14);
+    captions.forEach((caption, i) => expectWellFormed(caption, MANY_QUERIES[i], 'Paris, France', EXPECTED_PREMIUM));
   });
 
   it('does not pick the same template for nearly every query', () => {

@@ -22,6 +22,17 @@ const TEMPLATES: readonly { id: string; write: (query: string, place: string) =>
   { id: 'not-sure-if', write: (q, p) => [`Not sure if ${q}`, `or just ${p}`] },
 ];
 
+/** More templates for premium memes made on this machine (no AI configured, or AI failing). */
+const PREMIUM_TEMPLATES: typeof TEMPLATES = [
+  ...TEMPLATES,
+  { id: 'galaxy-brain', write: (q, p) => [`Small brain: ${p}`, `Galaxy brain: ${q}`] },
+  { id: 'two-buttons', write: (q, p) => [`${q}`, `or leave ${p}? Sweating.`] },
+  { id: 'this-is-fine', write: (q, p) => [`${q} in ${p}`, 'This is fine.'] },
+  { id: 'change-my-mind', write: (q, p) => [`${p} needs ${q}`, 'Change my mind'] },
+  { id: 'drake-prefers', write: (q, p) => [`Nah: ${p} as usual`, `Yes: ${q}`] },
+  { id: 'distracted', write: (q, p) => [`Me in ${p}`, `Also me, seeing ${q}`] },
+];
+
 export function placeLabel(place: Place): string {
   if (place.distanceKm > NOWHERE_KM) return `the middle of nowhere (${Math.round(place.distanceKm)} km from ${place.name})`;
   return `${place.name}, ${place.country}`;
@@ -31,12 +42,14 @@ export function placeLabel(place: Place): string {
  * A meme caption that quotes the query verbatim and names the place. The template is picked
  * from the query and place, so the same request reads the same way every time.
  */
-export function writeCaption(query: string, place: Place): Caption {
+export function writeCaption(query: string, place: Place, { premium = false } = {}): Caption {
   const label = placeLabel(place);
   const digest = createHash('sha1').update(`${query}\u0000${label}`).digest();
-  const template = TEMPLATES[digest.readUInt32BE(0) % TEMPLATES.length];
+  const templates = premium ? PREMIUM_TEMPLATES : TEMPLATES;
+  const template = templates[digest.readUInt32BE(0) % templates.length];
   const [top, bottom] = template.write(query, label);
   return { template: template.id, top, bottom };
 }
 
 export const TEMPLATE_IDS = TEMPLATES.map((template) => template.id);
+export const PREMIUM_TEMPLATE_IDS = PREMIUM_TEMPLATES.map((template) => template.id);

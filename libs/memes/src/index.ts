@@ -6,3 +6,4 @@ export * from './meme-query';
 export * from './memes.module';
 export * from './memes.service';
 export * from './places';
+export * from './premium/premium.guard';

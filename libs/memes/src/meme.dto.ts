@@ -18,6 +18,11 @@ class PlaceDto {
 class MemeFieldsDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: MEME_FORMATS }) format!: string;
+  @ApiProperty({
+    enum: ['standard', 'ai', 'fallback'],
+    description: 'standard: a normal meme. ai: written by the AI generator (premium). fallback: premium, made by the richer local generator because AI was unavailable or not configured.',
+  })
+  generator!: string;
   @ApiProperty({ enum: ['ready', 'pending', 'failed'], description: 'pending: paid for and being made (202); failed: refunded.' })
   status!: string;
   @ApiProperty({

@@ -1,10 +1,11 @@
-import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { APP_CONFIG, AppError, Caller, idempotencyKeyProblem, Principal, REQUESTABLE_FORMATS, RuntimeConfig } from '@maas/core';
 import { MAX_QUERY_LENGTH, parseMemeQuery } from './meme-query';
 import { DeliveryTracker } from './delivery-tracker';
 import { MemeDto, StoredMemeDto } from './meme.dto';
+import { PremiumAware, PremiumAwareRequest } from './premium/premium.guard';
 import { Meme, MemesService, StoredMeme, UNDELIVERED_LIMIT } from './memes.service';
 
 const TOKENS_REMAINING_HEADER = 'Tokens-Remaining';
@@ -23,7 +24,7 @@ export class MemesController {
   @Get()
   @ApiOperation({
     summary: 'Get a meme (spends tokens)',
-    description: `Costs per format come from configuration: text MEME_COST_TEXT (default 1), image MEME_COST_IMAGE (default 3), video MEME_COST_VIDEO (default 10); \`random\` picks one of the three and costs what it picked. Image and video memes are short links (\`/m/<code>\`). A format made while you wait answers 200; a slow one (video, by default) is charged, then made: it answers 202 with \`status: "pending"\`, a \`Location\` header and \`statusUrl\` to poll (or a webhook), and is refunded if it cannot be made. Handle both answers for any format. The remaining balance is in the body (\`remaining\`) and the \`${TOKENS_REMAINING_HEADER}\` header. Bad input is never charged.`,
+    description: `Costs per format come from configuration: text MEME_COST_TEXT (default 1), image MEME_COST_IMAGE (default 3), video MEME_COST_VIDEO (default 10); \`random\` picks one of the three and costs what it picked. Image and video memes are short links (\`/m/<code>\`). A format made while you wait answers 200; a slow one (video, by default) is charged, then made: it answers 202 with \`status: "pending"\`, a \`Location\` header and \`statusUrl\` to poll (or a webhook), and is refunded if it cannot be made. Handle both answers for any format. Premium subscribers (an active subscription; the token's \`tier: "premium"\` claim alone is not enough) get AI memes (\`generator: "ai"\`), or the richer local generator when AI is unavailable or not configured (\`generator: "fallback"\`), at the format's cost times PREMIUM_COST_MULTIPLIER (default 1). The remaining balance is in the body (\`remaining\`) and the \`${TOKENS_REMAINING_HEADER}\` header. Bad input is never charged.`,
   })
   @ApiQuery({ name: 'lat', example: '48.8566', description: 'Latitude, a plain decimal from -90 to 90' })
   @ApiQuery({ name: 'lon', example: '2.3522', description: 'Longitude, a plain decimal from -180 to 180' })
@@ -40,17 +41,20 @@ export class MemesController {
   @ApiResponse({ status: 422, description: 'idempotency_key_reused' })
   @ApiResponse({ status: 402, description: 'insufficient_tokens: body has `balance` and `cost` (the cost of the format asked for).' })
   @ApiResponse({ status: 404, description: 'account_not_found: the caller has never been credited.' })
+  @PremiumAware()
   async get(
     @Caller() caller: Principal,
     @Query() raw: Record<string, unknown>,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: PremiumAwareRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Meme> {
     const parsed = parseMemeQuery(raw, this.config.defaultFormat);
     const keyProblem = idempotencyKeyProblem(idempotencyKey);
     const problems = [...(parsed.ok ? [] : parsed.errors), ...(keyProblem ? [keyProblem] : [])];
     if (!parsed.ok || problems.length > 0) throw AppError.invalid(problems);
-    const { meme, replayed } = await this.memes.create(caller.userId, parsed.value, idempotencyKey);
+    const access = { claimsPremium: caller.claimsPremium === true, premium: request.premium ?? Promise.resolve(false) };
+    const { meme, replayed } = await this.memes.create(caller.userId, parsed.value, idempotencyKey, access);
     reply.header(TOKENS_REMAINING_HEADER, meme.remaining);
     if (replayed) reply.header('Idempotent-Replayed', 'true');
     if (meme.status === 'pending') reply.status(202).header('Location', meme.statusUrl).header('Retry-After', '2');

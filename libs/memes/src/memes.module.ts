@@ -22,6 +22,8 @@ import { NotificationTargetEntity } from './notify/notification-target.entity';
 import { NotificationTargets } from './notify/notification-targets';
 import { NotificationsController } from './notify/notifications.controller';
 import { PlaceFinder } from './places';
+import { PremiumController } from './premium/premium.controller';
+import { PremiumMemeGenerator } from './premium/premium-meme-generator';
 
 /** Where stored memes live: STORAGE_DRIVER, with local files under DATA_DIR/objects by default. */
 export function objectStorageOf(config: RuntimeConfig): ObjectStorage {
@@ -46,7 +48,7 @@ export class MemesModule {
       module: MemesModule,
       global: true,
       imports: [TypeOrmModule.forFeature([MemeJobEntity, ShortLinkEntity, NotificationTargetEntity])],
-      controllers: api ? [MemesController, LinksController, NotificationsController] : [],
+      controllers: api ? [MemesController, LinksController, NotificationsController, PremiumController] : [],
       providers: [
         ...(api
           ? [
@@ -55,6 +57,7 @@ export class MemesModule {
               NotificationTargets,
               { provide: PlaceFinder, useFactory: () => new PlaceFinder() },
               { provide: MemeGenerator, useClass: TextMemeGenerator },
+              PremiumMemeGenerator,
             ]
           : []),
         { provide: MemeRenderer, useClass: LocalMemeRenderer },

@@ -6,7 +6,8 @@ import { MemeJobs } from './async/meme-jobs';
 import { Caption } from './caption';
 import { GenerationTimes } from './media/generation-times';
 import { MemePublisher } from './media/meme-publisher';
-import { MemeGenerator } from './meme-generator';
+import { GeneratedMeme, GeneratorKind, MemeGenerator } from './meme-generator';
+import { PremiumMemeGenerator } from './premium/premium-meme-generator';
 import { MemeQuery } from './meme-query';
 import { Place } from './places';
 
@@ -16,6 +17,8 @@ export type MemeStatus = 'ready' | 'pending' | 'failed';
 export interface Meme {
   readonly id: string;
   readonly format: MemeFormat;
+  /** `standard`, `ai` (premium, written by the AI generator) or `fallback` (premium, made locally). */
+  readonly generator: GeneratorKind;
   /** `pending`: paid for, being made (answered 202); poll `statusUrl`. */
   readonly status: MemeStatus;
   /** The caption (text) or a short link to the image or video; null until ready. */
@@ -45,6 +48,14 @@ export type StoredMeme = Omit<Meme, 'remaining'> & {
 /** How many undelivered memes one call lists. */
 export const UNDELIVERED_LIMIT = 100;
 
+/** What the caller may get: the token's premium claim, and the subscription's answer (a promise, so it can run beside other work). */
+export interface CallerAccess {
+  readonly claimsPremium: boolean;
+  readonly premium: Promise<boolean>;
+}
+
+const STANDARD_ACCESS: CallerAccess = { claimsPremium: false, premium: Promise.resolve(false) };
+
 export interface MemeResult {
   readonly meme: Meme;
   /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */
@@ -56,6 +67,7 @@ export class MemesService {
   constructor(
     private readonly ledger: TokenLedger,
     private readonly generator: MemeGenerator,
+    private readonly premium: PremiumMemeGenerator,
     private readonly publisher: MemePublisher,
     private readonly jobs: MemeJobs,
     private readonly times: GenerationTimes,
@@ -83,23 +95,25 @@ export class MemesService {
    * its meme. A slow one (a video) is sold first and made by a job queued with the charge's record;
    * if it cannot be made, the job refunds it.
    */
-  async create(userId: string, request: MemeQuery, idempotencyKey?: string): Promise<MemeResult> {
+  async create(userId: string, request: MemeQuery, idempotencyKey?: string, access: CallerAccess = STANDARD_ACCESS): Promise<MemeResult> {
     const format = resolveFormat(request.format);
-    const cost = this.config.memeCosts[format];
     const deferred = this.isMadeLater(format);
-    const generated = await this.generator.generate(request);
+    const { generated, affordabilityChecked } = await this.generate(userId, request, format, idempotencyKey, access);
+    const premium = generated.generator !== 'standard';
+    const cost = this.costOf(format, premium);
     const id = randomUUID();
     let meme: string | null = null;
     if (format === 'text') meme = generated.content;
     else if (!deferred) {
       // Rendering costs far more than a balance read: refuse a caller who cannot pay first. (With
       // an Idempotency-Key the sale may be a replay, which costs nothing: the ledger decides.)
-      if (idempotencyKey === undefined) await this.checkAffordable(userId, format, cost);
-      meme = await this.publisher.publish(id, format, generated.caption);
+      if (idempotencyKey === undefined && !affordabilityChecked) await this.checkAffordable(userId, format, cost);
+      meme = await this.publisher.publish(id, format, generated.caption, premium);
     }
     const content: Omit<Meme, 'remaining'> = {
       id,
       format,
+      generator: generated.generator,
       status: deferred ? 'pending' : 'ready',
       meme,
       statusUrl: `/memes/${id}`,
@@ -150,6 +164,48 @@ export class MemesService {
     }
   }
 
+  /**
+   * The seed's "validation and meme generation can happen in parallel": for a caller whose token
+   * claims premium, the AI call starts at once, while the subscription (and, without an
+   * Idempotency-Key, the balance) is checked, and is abandoned if either says no. A premium
+   * caller without the claim is found by the subscription, then served the same way, in turn.
+   * A claim without an active subscription never gets AI content.
+   */
+  private async generate(
+    userId: string,
+    request: MemeQuery,
+    format: MemeFormat,
+    idempotencyKey: string | undefined,
+    access: CallerAccess,
+  ): Promise<{ generated: GeneratedMeme; affordabilityChecked: boolean }> {
+    if (!access.claimsPremium) {
+      const generated = (await access.premium) ? await this.premium.generate(request) : await this.generator.generate(request);
+      return { generated, affordabilityChecked: false };
+    }
+    const abandon = new AbortController();
+    const early = this.premium.generate(request, abandon.signal);
+    // Worth a round trip only while an AI call may be running for nothing. The cheaper of the two
+    // prices: the subscription has not answered yet.
+    const check =
+      idempotencyKey === undefined && this.premium.asksAi
+        ? this.checkAffordable(userId, format, Math.min(this.costOf(format, false), this.costOf(format, true)))
+        : undefined;
+    try {
+      const [premium] = await Promise.all([access.premium, check]);
+      if (premium) return { generated: await early, affordabilityChecked: check !== undefined && this.config.premiumCostMultiplier <= 1 };
+      abandon.abort();
+      return { generated: await this.generator.generate(request), affordabilityChecked: false };
+    } catch (error) {
+      abandon.abort();
+      throw error;
+    }
+  }
+
+  private costOf(format: MemeFormat, premium: boolean): number {
+    const cost = this.config.memeCosts[format];
+    return premium ? Math.max(1, Math.ceil(cost * this.config.premiumCostMultiplier)) : cost;
+  }
+
   private isMadeLater(format: MemeFormat): boolean {
     return this.config.asyncFormats.includes(format) || this.times.slowerThan(format, this.config.syncGenerationBudgetMs);
   }
@@ -185,7 +241,8 @@ function memeOf(content: SaleContent, remaining: number): Meme {
   return {
     id: c.id,
     format: c.format,
-    // Memes sold before formats existed were all ready text.
+    // Memes sold before formats and premium existed were all ready standard text.
+    generator: c.generator ?? 'standard',
     status: c.status ?? 'ready',
     meme: c.meme,
     statusUrl: c.statusUrl ?? `/memes/${c.id}`,

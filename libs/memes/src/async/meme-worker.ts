@@ -52,13 +52,14 @@ export class MemeWorker implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async make(memeId: string, retryCount: number): Promise<void> {
     const [meme] = await this.db.query(
-      `SELECT j.status, j.format, e.content -> 'caption' AS caption
+      `SELECT j.status, j.format, e.content -> 'caption' AS caption, e.content ->> 'generator' AS generator
        FROM meme_jobs j JOIN usage_events e ON e.id = j.id::text WHERE j.id = $1`,
       [memeId],
     );
     if (!meme || meme.status !== 'pending') return; // made (or failed) by an earlier attempt
     try {
-      const link = await this.publisher.publish(memeId, meme.format as MediaFormat, meme.caption as Caption);
+      const premium = meme.generator !== null && meme.generator !== 'standard';
+      const link = await this.publisher.publish(memeId, meme.format as MediaFormat, meme.caption as Caption, premium);
       await this.finish(memeId, 'meme.ready', async (tx) => {
         const [, updated] = await tx.query(
           `UPDATE meme_jobs SET status = 'ready', link = $2, finished_at = now() WHERE id = $1 AND status = 'pending'`,

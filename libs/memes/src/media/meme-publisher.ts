@@ -27,9 +27,9 @@ export class MemePublisher {
   ) {}
 
   /** Answers the short link's URL. */
-  async publish(memeId: string, format: MediaFormat, caption: Caption): Promise<string> {
+  async publish(memeId: string, format: MediaFormat, caption: Caption, premium: boolean): Promise<string> {
     const started = performance.now();
-    const media = await this.renderer.render(format, caption);
+    const media = await this.renderer.render(format, caption, premium);
     const key = `memes/${memeId}.${EXTENSIONS[media.contentType]}`;
     try {
       await this.storage.put(key, media.data, media.contentType);

@@ -1,0 +1,50 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppError, AuthenticatedRequest } from '@maas/core';
+import { Subscriptions } from '@maas/subscriptions';
+
+const PREMIUM_KEY = 'maas:premium';
+type PremiumUse = 'required' | 'resolved';
+
+/** The route needs an active premium subscription: 403 premium_required otherwise. */
+export const Premium = (): MethodDecorator => SetMetadata(PREMIUM_KEY, 'required' satisfies PremiumUse);
+
+/** The route serves premium callers differently: it gets their status as `request.premium`. */
+export const PremiumAware = (): MethodDecorator => SetMetadata(PREMIUM_KEY, 'resolved' satisfies PremiumUse);
+
+export interface PremiumAwareRequest extends AuthenticatedRequest {
+  /** Whether the caller has an active premium subscription (false when it cannot be told). */
+  premium?: Promise<boolean>;
+}
+
+/**
+ * The premium guard. The token's `tier: "premium"` claim alone never grants anything: it is
+ * confirmed by the subscription (read through its cache), so a cancellation stops premium on the
+ * next request, and a subscriber whose token lacks the claim is premium all the same. Runs
+ * between AuthGuard and the rate limiter: on a @PremiumAware route the lookup is started here and
+ * not awaited, so its cache read shares a Redis round trip with the rate-limit count (ioredis
+ * batches what is issued before the next event-loop turn).
+ */
+@Injectable()
+export class PremiumGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly subscriptions: Subscriptions,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const use = this.reflector.get<PremiumUse | undefined>(PREMIUM_KEY, context.getHandler());
+    if (!use) return true;
+    const request = context.switchToHttp().getRequest<PremiumAwareRequest>();
+    if (!request.principal) return true;
+    if (use === 'required') {
+      return this.subscriptions.isPremium(request.principal.userId).then((premium) => {
+        if (!premium) throw new AppError('premium_required');
+        return true;
+      });
+    }
+    // Unknown (subscriptions unreachable): served as standard, never as AI.
+    request.premium = this.subscriptions.isPremium(request.principal.userId).catch(() => false);
+    return true;
+  }
+}

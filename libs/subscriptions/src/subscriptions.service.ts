@@ -1,0 +1,109 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppError, Metrics, RuntimeConfig } from '@maas/core';
+import { ListQuery, PAGE_SIZE } from './list-query';
+import { isPremiumAt, Subscription, SubscriptionView, viewOf } from './subscription';
+import { reason, SubscriptionCache } from './subscription-cache';
+import { GrantOptions, SubscriptionStore } from './subscription-store';
+
+export const DEFAULT_PERIOD_DAYS = 30;
+export const MAX_PERIOD_DAYS = 3660;
+
+export interface SubscriptionLookup {
+  readonly subscription: SubscriptionView | undefined;
+  /** Whether the cache held the answer before this lookup. */
+  readonly cached: boolean;
+}
+
+export interface SubscriptionListPage {
+  readonly items: SubscriptionView[];
+  readonly page: number;
+  readonly pageSize: number;
+  readonly total: number;
+}
+
+const HITS_METRIC = 'maas_subscription_cache_hits_total';
+const MISSES_METRIC = 'maas_subscription_cache_misses_total';
+
+/**
+ * Users' subscriptions: PostgreSQL is the system of record, read through a cache (Redis when
+ * configured, else in process) so the hot path usually runs no SQL at all. Writes go to
+ * PostgreSQL first and then drop the user's cache entry, so the next lookup reads the new row:
+ * a cancellation ends premium on the very next request.
+ */
+@Injectable()
+export class Subscriptions {
+  private readonly logger = new Logger('Subscriptions');
+
+  constructor(
+    private readonly store: SubscriptionStore,
+    private readonly cache: SubscriptionCache,
+    private readonly metrics: Metrics,
+    @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
+  ) {}
+
+  /** The user's subscription, whatever its status; undefined when they never had one. */
+  async find(userId: string): Promise<SubscriptionView | undefined> {
+    return (await this.lookup(userId)).subscription;
+  }
+
+  /** Premium now: an active subscription whose period has not ended (past_due and cancelled are not). */
+  async isPremium(userId: string): Promise<boolean> {
+    const { subscription } = await this.read(userId);
+    return subscription !== undefined && isPremiumAt(subscription, Date.now());
+  }
+
+  /** As find(), and whether the answer came from the cache. */
+  async lookup(userId: string): Promise<SubscriptionLookup> {
+    const { subscription, cached } = await this.read(userId);
+    return { subscription: subscription && viewOf(subscription, Date.now()), cached };
+  }
+
+  /** Creates (created: true) or renews a subscription; see SubscriptionStore.grant for the period rules. */
+  async grant(userId: string, options: Partial<GrantOptions> = {}): Promise<{ subscription: SubscriptionView; created: boolean }> {
+    const periodDays = options.periodDays ?? DEFAULT_PERIOD_DAYS;
+    if (!Number.isInteger(periodDays) || periodDays < 1 || periodDays > MAX_PERIOD_DAYS) {
+      throw AppError.invalid([{ field: 'periodDays', message: `must be a whole number from 1 to ${MAX_PERIOD_DAYS}` }]);
+    }
+    const { subscription, created } = await this.store.grant(userId, { periodDays, status: options.status ?? 'active' });
+    await this.invalidate(userId);
+    return { subscription: viewOf(subscription, Date.now()), created };
+  }
+
+  /** Cancels at once; undefined when the user has no subscription. */
+  async cancel(userId: string): Promise<SubscriptionView | undefined> {
+    const subscription = await this.store.cancel(userId);
+    if (!subscription) return undefined;
+    await this.invalidate(userId);
+    return viewOf(subscription, Date.now());
+  }
+
+  /** Straight from PostgreSQL (an admin view: never cached). */
+  async list({ status, page }: ListQuery): Promise<SubscriptionListPage> {
+    const { items, total } = await this.store.list({ status, page, pageSize: PAGE_SIZE });
+    const now = Date.now();
+    return { items: items.map((subscription) => viewOf(subscription, now)), page, pageSize: PAGE_SIZE, total };
+  }
+
+  private async read(userId: string): Promise<{ subscription: Subscription | undefined; cached: boolean }> {
+    const read = await this.cache.read(userId, () => this.store.find(userId));
+    if (read.cached) this.metrics.count(HITS_METRIC, 'Subscription lookups answered by the cache');
+    else this.metrics.count(MISSES_METRIC, 'Subscription lookups that read PostgreSQL');
+    return read;
+  }
+
+  /**
+   * After a write to PostgreSQL. If the cache cannot drop the entry (Redis down), the write still
+   * stands and the admin's request succeeds; the cache may then answer the old row until the entry
+   * expires, at most SUBSCRIPTION_CACHE_TTL_SECONDS later. That bound is the price of failing
+   * open; it is logged so an operator knows which user was affected.
+   */
+  private async invalidate(userId: string): Promise<void> {
+    try {
+      await this.cache.invalidate(userId);
+    } catch (error) {
+      this.logger.error(
+        `Could not drop the cached subscription of ${userId}: it may be stale for up to ${this.config.subscriptionCacheTtlSeconds} s (${reason(error)})`,
+      );
+    }
+  }
+}
