@@ -10,7 +10,9 @@
  *
  * Same connections and duration for both, alternating for BENCH_ROUNDS rounds (the median round
  * is reported: load and server share this machine's cores, and single runs vary by ±10 %); then
- * exactness: memes served = tokens spent.
+ * exactness: memes served = tokens spent. Then premium (issue 5): a subscriber whose token claims
+ * premium against a standard caller on the same API, and, on a second API with a local
+ * OpenAI-compatible server, the AI call started before the subscription check or after it.
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default: embedded),
  * BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3), BENCH_ROUNDS (3), BENCH_CONNECTIONS (100).
  */

@@ -116,16 +116,6 @@ describe.each(ledgerModes())('memes made after their sale, %s ledger', (mode: Le
     return json(response);
   }
 
-  async function settled(user: string, id: string): Promise<Json> {
-    let meme: Json = {};
-    await waitFor(async () => {
-      const response = await api.get(`/memes/${id}`, api.token(user));
-      meme = response.status === 200 ? await json(response) : {};
-      return meme.status === 'ready' || meme.status === 'failed';
-    }, 30_000);
-    return meme;
-  }
-
   async function usageRows(memeId: string): Promise<{ id: string; kind: string; amount: number }[]> {
     const { rows } = await db.query(`SELECT id, kind, amount FROM usage_events WHERE id IN ($1::text, $1::text || ':refund') ORDER BY id`, [memeId]);
     return rows;
@@ -157,7 +147,7 @@ describe.each(ledgerModes())('memes made after their sale, %s ledger', (mode: Le
 
       const pending = await video(user);
       expect(pending).toMatchObject({ status: 'pending', remaining: 0 });
-      const ready = await settled(user, pending.id);
+      const ready = await api.settled(user, pending.id);
       expect(ready.status).toBe('ready');
       expect(ready.meme).toMatch(/\/m\/[0-9A-Za-z]{10}$/);
 
@@ -197,7 +187,7 @@ describe.each(ledgerModes())('memes made after their sale, %s ledger', (mode: Le
       const pending = await video(user);
       expect(await api.balance(user)).toMatchObject({ used: 10, remaining: 15 });
 
-      const failed = await settled(user, pending.id);
+      const failed = await api.settled(user, pending.id);
       expect(failed).toMatchObject({ status: 'failed', meme: null, error: 'The meme could not be made; its tokens were refunded.' });
       await waitFor(async () => (await api.balance(user)).remaining === 25, 10_000);
       expect(await api.balance(user)).toMatchObject({ purchased: 25, used: 0, remaining: 25 });

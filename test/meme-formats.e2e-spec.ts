@@ -1,6 +1,6 @@
 import { loadImage } from '@napi-rs/canvas';
 import { probeMedia } from '@maas/media';
-import { Json, json, ledgerModes, memePath, TestApi, testConfig, uniqueUser, waitFor } from './setup/test-app';
+import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 /**
  * The three formats through the real API: what comes back is decoded (PNG, MP4), each format
@@ -10,14 +10,6 @@ import { Json, json, ledgerModes, memePath, TestApi, testConfig, uniqueUser, wai
  */
 
 const COSTS = { text: 1, image: 3, video: 10 } as const;
-
-/** A link is built on PUBLIC_BASE_URL; the test app listens on a random port, so its path is followed there. */
-async function follow(api: TestApi, link: string): Promise<Response> {
-  const redirect = await fetch(api.baseUrl + new URL(link).pathname, { redirect: 'manual' });
-  expect(redirect.status).toBe(302);
-  const location = redirect.headers.get('location') as string;
-  return fetch(api.baseUrl + new URL(location).pathname);
-}
 
 async function bytesOf(response: Response): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer());
@@ -42,16 +34,6 @@ describe.each(ledgerModes())('meme formats, %s ledger', (mode) => {
 
   const get = (user: string, format: string, query = 'deploy on Friday') => api.get(`${memePath(query)}&format=${format}`, api.token(user));
 
-  async function readyMeme(user: string, id: string): Promise<Json> {
-    let meme: Json = {};
-    await waitFor(async () => {
-      const response = await api.get(`/memes/${id}`, api.token(user));
-      meme = response.status === 200 ? await json(response) : {};
-      return meme.status === 'ready' || meme.status === 'failed';
-    }, 30_000);
-    return meme;
-  }
-
   it('a text meme quotes the query and costs 1 token', async () => {
     const user = await fundedUser(5);
     const response = await get(user, 'text');
@@ -70,7 +52,7 @@ describe.each(ledgerModes())('meme formats, %s ledger', (mode) => {
     expect(meme.meme).toMatch(/^http:\/\/localhost:3000\/m\/[0-9A-Za-z]{10}$/);
     expect(response.headers.get('tokens-remaining')).toBe('2');
 
-    const file = await follow(api, meme.meme);
+    const file = await api.follow(meme.meme);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe('image/png');
     expect(file.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -90,9 +72,9 @@ describe.each(ledgerModes())('meme formats, %s ledger', (mode) => {
     expect(response.headers.get('retry-after')).toBe('2');
     expect(await api.balance(user)).toMatchObject({ used: 10, remaining: 2 });
 
-    const ready = await readyMeme(user, pending.id);
+    const ready = await api.settled(user, pending.id);
     expect(ready).toMatchObject({ id: pending.id, status: 'ready', format: 'video', cost: 10 });
-    const file = await follow(api, ready.meme);
+    const file = await api.follow(ready.meme);
     expect(file.headers.get('content-type')).toBe('video/mp4');
     const mp4 = await bytesOf(file);
     expect(mp4.subarray(4, 8).toString('latin1')).toBe('ftyp');
@@ -140,7 +122,7 @@ describe.each(ledgerModes())('meme formats, %s ledger', (mode) => {
     }
     const user = await fundedUser(3);
     const meme = await json(await get(user, 'image'));
-    expect((await follow(api, meme.meme)).status).toBe(200);
+    expect((await api.follow(meme.meme)).status).toBe(200);
   });
 
   it('stored objects are served with a Range request (video seeking) and refuse traversal', async () => {

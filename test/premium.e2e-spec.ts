@@ -115,8 +115,7 @@ describe.each(ledgerModes())('premium memes, %s ledger', (mode) => {
     const user = await subscriber('active');
     const body = await meme(user, true, 'image');
     expect(body).toMatchObject({ generator: 'ai', cost: 3 });
-    const redirect = await fetch(api.baseUrl + new URL(body.meme).pathname, { redirect: 'manual' });
-    const file = await fetch(api.baseUrl + new URL(redirect.headers.get('location') as string).pathname);
+    const file = await api.follow(body.meme);
     const image = await loadImage(Buffer.from(await file.arrayBuffer()));
     expect([image.width, image.height]).toEqual([1600, 1200]);
   });
@@ -175,5 +174,35 @@ describe('premium without an AI endpoint, and PREMIUM_COST_MULTIPLIER', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('premium across two instances sharing Redis', () => {
+  const modes = ledgerModes().filter((mode) => mode === 'redis');
+  if (modes.length === 0) return;
+  let first: TestApi;
+  let second: TestApi;
+
+  beforeAll(async () => {
+    [first, second] = await Promise.all([TestApi.start(testConfig('redis')), TestApi.start(testConfig('redis'))]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+  });
+
+  const change = (api: TestApi, method: 'PUT' | 'DELETE', user: string) =>
+    api.app.inject({ method, url: `/admin/subscriptions/${user}`, headers: { authorization: `Bearer ${api.token(uniqueUser('admin'), ['admin'])}` }, payload: {} });
+  const generatorOn = async (api: TestApi, user: string) => (await json(await api.get(memePath(), api.token(user)))).generator;
+
+  it('a cancellation on one stops premium on the other at its next request; a grant reaches it within 2 s', async () => {
+    const user = uniqueUser('two-instances');
+    await first.credit(user, 1000);
+    expect(await generatorOn(second, user)).toBe('standard'); // "not premium" now remembered by the second
+    expect((await change(first, 'PUT', user)).statusCode).toBe(201);
+    expect(await generatorOn(first, user)).toBe('fallback');
+    await waitFor(async () => (await generatorOn(second, user)) === 'fallback', 2500);
+    expect((await change(first, 'DELETE', user)).statusCode).toBe(200);
+    expect(await generatorOn(second, user)).toBe('standard');
   });
 });

@@ -76,6 +76,27 @@ export class TestApi {
     return json(response) as Promise<{ purchased: number; used: number; remaining: number }>;
   }
 
+  /**
+   * Follows a meme's short link to the stored file. Links are built on PUBLIC_BASE_URL and the
+   * test app listens on a random port, so each hop's path is requested from the app itself.
+   */
+  async follow(link: string): Promise<Response> {
+    const redirect = await fetch(this.baseUrl + new URL(link).pathname, { redirect: 'manual' });
+    if (redirect.status !== 302) throw new Error(`${link}: ${redirect.status}, not a redirect`);
+    return fetch(this.baseUrl + new URL(redirect.headers.get('location') as string).pathname);
+  }
+
+  /** Polls GET /memes/{id} until the meme is ready or failed (made after its sale). */
+  async settled(userId: string, memeId: string): Promise<Json> {
+    let meme: Json = {};
+    await waitFor(async () => {
+      const response = await this.get(`/memes/${memeId}`, this.token(userId));
+      meme = response.status === 200 ? await json(response) : {};
+      return meme.status === 'ready' || meme.status === 'failed';
+    }, 30_000);
+    return meme;
+  }
+
   async close(): Promise<void> {
     await this.app.close();
   }

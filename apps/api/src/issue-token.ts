@@ -5,18 +5,21 @@ import { ConfigError, jwtOptions, loadConfig, TokenService, USER_ID_PATTERN } fr
  * Issues a bearer token signed with this deployment's JWT_SECRET, for operators (the API has no
  * login of its own: an identity provider or this command issues tokens).
  *
- *   node dist/apps/api/apps/api/src/issue-token.js <userId> [role,role] [hours]
+ *   node dist/apps/api/apps/api/src/issue-token.js <userId> [role,role] [hours] [--premium]
+ *
+ * `--premium` adds the `tier: "premium"` claim (the premium fast path; the subscription decides).
  */
-function main(argv: string[]): void {
-  const [userId, roles = '', hours = '24'] = argv;
+function main(args: string[]): void {
+  const claimsPremium = args.includes('--premium');
+  const [userId, roles = '', hours = '24'] = args.filter((arg) => arg !== '--premium');
   if (!userId || !USER_ID_PATTERN.test(userId) || !/^\d+$/.test(hours)) {
-    process.stderr.write('usage: issue-token <userId> [roles, comma-separated, e.g. admin] [hours, default 24]\n');
+    process.stderr.write('usage: issue-token <userId> [roles, comma-separated, e.g. admin] [hours, default 24] [--premium]\n');
     process.exit(2);
   }
   const config = loadConfig();
   if (!config.jwtSecret) throw new ConfigError(['JWT_SECRET must be set to issue tokens']);
   const token = new TokenService(new JwtService(jwtOptions({ ...config, jwtSecret: config.jwtSecret }))).issue(
-    { userId, roles: roles.split(',').filter(Boolean) },
+    { userId, roles: roles.split(',').filter(Boolean), claimsPremium },
     Number(hours) * 3600,
   );
   process.stdout.write(`${token}\n`);

@@ -3,7 +3,7 @@ import { AppError, Metrics, RuntimeConfig } from '@maas/core';
 import { Subscription } from './subscription';
 import { CacheRead, SubscriptionCache } from './subscription-cache';
 import { SubscriptionStore } from './subscription-store';
-import { Subscriptions } from './subscriptions.service';
+import { NOT_PREMIUM_REMEMBERED_MS, Subscriptions } from './subscriptions.service';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -24,7 +24,7 @@ function subscription(status: Subscription['status'], endsInMs: number): Subscri
 function setUp({ stored, invalidation = 'ok' }: { stored?: Subscription; invalidation?: 'ok' | 'fails' }) {
   const calls: string[] = [];
   const store = {
-    find: jest.fn(async () => stored),
+    find: jest.fn(async (): Promise<Subscription | undefined> => stored),
     grant: jest.fn(async () => {
       calls.push('store.grant');
       return { subscription: subscription('active', 30 * DAY_MS), created: true };
@@ -43,7 +43,7 @@ function setUp({ stored, invalidation = 'ok' }: { stored?: Subscription; invalid
     },
     has: async () => false,
   };
-  const config = { subscriptionCacheTtlSeconds: 60 } as RuntimeConfig;
+  const config = { subscriptionCacheTtlSeconds: 60, subscriptionCacheMaxEntries: 100 } as RuntimeConfig;
   const service = new Subscriptions(store as unknown as SubscriptionStore, cache, new Metrics(), config);
   return { service, store, calls };
 }
@@ -57,6 +57,33 @@ describe('Subscriptions', () => {
     ['none', undefined, false],
   ])('isPremium: %s → %s', async (_, stored, premium) => {
     expect(await setUp({ stored }).service.isPremium('alice')).toBe(premium);
+  });
+
+  it('remembers a "no" in process, never a "yes", and forgets the "no" when this instance grants', async () => {
+    const { service, store } = setUp({});
+    expect(await service.isPremium('alice')).toBe(false);
+    expect(await service.isPremium('alice')).toBe(false);
+    expect(store.find).toHaveBeenCalledTimes(1);
+    await service.grant('alice');
+    store.find.mockResolvedValue(subscription('active', DAY_MS));
+    expect(await service.isPremium('alice')).toBe(true);
+    expect(await service.isPremium('alice')).toBe(true);
+    expect(store.find).toHaveBeenCalledTimes(3);
+  });
+
+  it('forgets a remembered "no" after NOT_PREMIUM_REMEMBERED_MS', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const { service, store } = setUp({});
+      await service.isPremium('alice');
+      store.find.mockResolvedValue(subscription('active', DAY_MS));
+      jest.advanceTimersByTime(NOT_PREMIUM_REMEMBERED_MS - 1);
+      expect(await service.isPremium('alice')).toBe(false);
+      jest.advanceTimersByTime(2);
+      expect(await service.isPremium('alice')).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('writes PostgreSQL first, then drops the cache entry', async () => {

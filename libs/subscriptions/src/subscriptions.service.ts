@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppError, Metrics, RuntimeConfig } from '@maas/core';
 import { ListQuery, PAGE_SIZE } from './list-query';
+import { LruCache } from './lru-cache';
 import { isPremiumAt, Subscription, SubscriptionView, viewOf } from './subscription';
 import { reason, SubscriptionCache } from './subscription-cache';
 import { GrantOptions, SubscriptionStore } from './subscription-store';
@@ -21,6 +22,9 @@ export interface SubscriptionListPage {
   readonly total: number;
 }
 
+/** How long one instance remembers that a user is not premium (see isPremium). */
+export const NOT_PREMIUM_REMEMBERED_MS = 2000;
+
 const HITS_METRIC = 'maas_subscription_cache_hits_total';
 const MISSES_METRIC = 'maas_subscription_cache_misses_total';
 
@@ -33,23 +37,35 @@ const MISSES_METRIC = 'maas_subscription_cache_misses_total';
 @Injectable()
 export class Subscriptions {
   private readonly logger = new Logger('Subscriptions');
+  private readonly notPremium: LruCache<true>;
 
   constructor(
     private readonly store: SubscriptionStore,
     private readonly cache: SubscriptionCache,
     private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
-  ) {}
+  ) {
+    this.notPremium = new LruCache(config.subscriptionCacheMaxEntries, NOT_PREMIUM_REMEMBERED_MS);
+  }
 
   /** The user's subscription, whatever its status; undefined when they never had one. */
   async find(userId: string): Promise<SubscriptionView | undefined> {
     return (await this.lookup(userId)).subscription;
   }
 
-  /** Premium now: an active subscription whose period has not ended (past_due and cancelled are not). */
+  /**
+   * Premium now: an active subscription whose period has not ended (past_due and cancelled are
+   * not). Asked on every GET /memes, so a "no" is also remembered in this process for
+   * NOT_PREMIUM_REMEMBERED_MS: standard callers then cost no cache round trip. A "yes" never is,
+   * so a cancellation is seen on the next request by every instance; a new subscription is seen at
+   * once by the instance that granted it and within that time by the others.
+   */
   async isPremium(userId: string): Promise<boolean> {
+    if (this.notPremium.has(userId)) return false;
     const { subscription } = await this.read(userId);
-    return subscription !== undefined && isPremiumAt(subscription, Date.now());
+    const premium = subscription !== undefined && isPremiumAt(subscription, Date.now());
+    if (!premium) this.notPremium.set(userId, true);
+    return premium;
   }
 
   /** As find(), and whether the answer came from the cache. */
@@ -65,6 +81,7 @@ export class Subscriptions {
       throw AppError.invalid([{ field: 'periodDays', message: `must be a whole number from 1 to ${MAX_PERIOD_DAYS}` }]);
     }
     const { subscription, created } = await this.store.grant(userId, { periodDays, status: options.status ?? 'active' });
+    this.notPremium.delete(userId);
     await this.invalidate(userId);
     return { subscription: viewOf(subscription, Date.now()), created };
   }
