@@ -85,6 +85,17 @@ describe.each(ledgerModes())('meme formats, %s ledger', (mode) => {
     expect(await api.balance(user)).toMatchObject({ used: 10, remaining: 2 });
   });
 
+  it('measures generation time per format in /metrics', async () => {
+    const user = await fundedUser(4);
+    await get(user, 'text');
+    await get(user, 'image');
+    const metrics = await (await api.get('/metrics')).text();
+    for (const format of ['text', 'image']) {
+      expect(Number(new RegExp(`^maas_meme_generation_seconds_count\\{format="${format}"\\} (\\d+)$`, 'm').exec(metrics)?.[1])).toBeGreaterThan(0);
+    }
+    expect(metrics).toContain('# TYPE maas_meme_generation_seconds histogram');
+  });
+
   it('refuses a format the balance cannot pay for with 402 naming its cost, charging nothing', async () => {
     const user = await fundedUser(8);
     const video = await get(user, 'video');

@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppError, MEME_FORMATS, MemeFormat, RequestedFormat, RuntimeConfig } from '@maas/core';
 import { fingerprintOf, SaleContent, SalesArchive, TokenLedger } from '@maas/tokens';
@@ -98,13 +99,16 @@ export class MemesService {
   async create(userId: string, request: MemeQuery, idempotencyKey?: string, access: CallerAccess = STANDARD_ACCESS): Promise<MemeResult> {
     const format = resolveFormat(request.format);
     const deferred = this.isMadeLater(format);
+    const started = performance.now();
     const { generated, affordabilityChecked } = await this.generate(userId, request, format, idempotencyKey, access);
     const premium = generated.generator !== 'standard';
     const cost = this.costOf(format, premium);
     const id = randomUUID();
     let meme: string | null = null;
-    if (format === 'text') meme = generated.content;
-    else if (!deferred) {
+    if (format === 'text') {
+      meme = generated.content;
+      this.times.record('text', performance.now() - started, id);
+    } else if (!deferred) {
       // Rendering costs far more than a balance read: refuse a caller who cannot pay first. (With
       // an Idempotency-Key the sale may be a replay, which costs nothing: the ledger decides.)
       if (idempotencyKey === undefined && !affordabilityChecked) await this.checkAffordable(userId, format, cost);

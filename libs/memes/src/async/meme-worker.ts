@@ -60,14 +60,14 @@ export class MemeWorker implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       const premium = meme.generator !== null && meme.generator !== 'standard';
       const link = await this.publisher.publish(memeId, meme.format as MediaFormat, meme.caption as Caption, premium);
-      await this.finish(memeId, 'meme.ready', async (tx) => {
+      const made = await this.finish(memeId, 'meme.ready', async (tx) => {
         const [, updated] = await tx.query(
           `UPDATE meme_jobs SET status = 'ready', link = $2, finished_at = now() WHERE id = $1 AND status = 'pending'`,
           [memeId, link],
         );
         return updated === 1;
       });
-      this.metrics.count('maas_meme_jobs_completed_total', 'Memes made after their sale.');
+      if (made) this.metrics.count('maas_meme_jobs_completed_total', 'Memes made after their sale.');
     } catch (error) {
       this.metrics.count('maas_meme_job_failures_total', 'Failed attempts at making a meme (retried, then refunded).');
       this.logger.warn(`Attempt ${retryCount + 1} at meme ${memeId} failed: ${(error as Error).message}`);
@@ -77,7 +77,7 @@ export class MemeWorker implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Every attempt failed: the meme is marked failed and its charge refunded, once. */
   private async refund(memeId: string): Promise<void> {
-    await this.finish(memeId, 'meme.failed', async (tx) => {
+    const refunded = await this.finish(memeId, 'meme.failed', async (tx) => {
       const [, updated] = await tx.query(
         `UPDATE meme_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'pending'`,
         [memeId, FAILURE_MESSAGE],
@@ -89,17 +89,23 @@ export class MemeWorker implements OnApplicationBootstrap, OnApplicationShutdown
     // Outside the transaction and on every run: a retry after a failure here still applies it.
     const [owner] = await this.db.query('SELECT user_id FROM meme_jobs WHERE id = $1', [memeId]);
     if (owner) await this.refunds.apply(owner.user_id);
-    this.logger.error(`Meme ${memeId} could not be made and was refunded`);
-    this.metrics.count('maas_meme_jobs_refunded_total', 'Memes that could not be made, refunded.');
+    if (refunded) {
+      this.logger.error(`Meme ${memeId} could not be made and was refunded`);
+      this.metrics.count('maas_meme_jobs_refunded_total', 'Memes that could not be made, refunded.');
+    }
   }
 
-  /** Moves the meme out of pending and, if this call did it, queues the owner's notifications with it. */
-  private async finish(memeId: string, event: MemeEvent, transition: (tx: EntityManager) => Promise<boolean>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      if (!(await transition(tx))) return;
+  /**
+   * Moves the meme out of pending and, if this call did it, queues the owner's notifications with
+   * it; answers whether it did.
+   */
+  private async finish(memeId: string, event: MemeEvent, transition: (tx: EntityManager) => Promise<boolean>): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (!(await transition(tx))) return false;
       const job = { memeId, event } satisfies NotifyJob;
       await this.queue.send(WEBHOOK_QUEUE, job, { tx });
       if (this.config.smtpUrl) await this.queue.send(EMAIL_QUEUE, job, { tx });
+      return true;
     });
   }
 

@@ -65,7 +65,10 @@ export class MemePublisher {
     if (days === 0) return 0;
     let removed = 0;
     for (let keys = await this.links.expire(days, 500); keys.length > 0; keys = await this.links.expire(days, 500)) {
-      for (const key of keys) await this.storage.delete(key);
+      for (const key of keys) {
+        // The link is gone already: an object that cannot be deleted now only costs storage.
+        await this.storage.delete(key).catch((error: Error) => this.logger.warn(`Could not delete expired ${key}: ${error.message}`));
+      }
       removed += keys.length;
     }
     return removed;
