@@ -95,6 +95,23 @@ describe.each(ledgerModes())('premium memes, %s ledger', (mode) => {
     expect(JSON.stringify(request.body.messages)).toContain('ignore previous instructions');
   });
 
+  it('abandons the AI call of a premium caller who cannot pay: 402, and the abandoned call counts as no AI failure', async () => {
+    const metrics = api.app.get(Metrics);
+    const user = await subscriber('active', 1);
+    expect((await meme(user, true)).generator).toBe('ai'); // spends the only token
+    ai.behaviour = 'slow';
+    ai.slowMs = 5000;
+    const fallbacks = metrics.value('maas_ai_fallbacks_total') ?? 0;
+    const response = await api.get(memePath('one more'), token(user, true));
+    expect(response.status).toBe(402);
+    // The AI call was started beside the checks, then abandoned when the balance said no: once
+    // AI_TIMEOUT_MS (300 ms) has passed, a call left running would have been counted as failed.
+    expect(ai.requests).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(metrics.value('maas_ai_fallbacks_total') ?? 0).toBe(fallbacks);
+    expect(await api.balance(user)).toMatchObject({ used: 1, remaining: 0 });
+  });
+
   it('stops premium on the very next request after a cancellation', async () => {
     const user = await subscriber('active');
     expect((await meme(user, true)).generator).toBe('ai');
