@@ -93,11 +93,6 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
       });
     }
   }
-
-  /** A job's state ('created', 'retry', 'active', 'completed', 'failed', ...), for tests and diagnosis. */
-  async stateOf(queue: string, id: string): Promise<string | undefined> {
-    return (await this.boss.getJobById(queue, id, { includeArchive: true }))?.state;
-  }
 }
 
 /** The job queue, for every module of the app (global). */

@@ -78,7 +78,7 @@ export class ShortLinks {
     return (rows as { object_key: string }[]).map((row) => row.object_key);
   }
 
-  urlOf(code: string): string {
+  private urlOf(code: string): string {
     return `${this.config.publicBaseUrl}/m/${code}`;
   }
 }
