@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     const content = {
       id,
       format: 'text',
+      generator: 'standard',
+      status: 'ready',
       meme: `${caption.top} / ${caption.bottom}`,
+      statusUrl: `/memes/${id}`,
       caption,
       place,
       userId: sub,
