@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Metrics } from '@maas/core';
@@ -75,6 +76,31 @@ describe('the Redis usage streams', () => {
     expect(lag).toBeLessThan(1000);
     const metrics = await (await api.get('/metrics')).text();
     expect(metrics).toMatch(/^maas_usage_drain_lag_ms \d+$/m);
+  });
+
+  it('keep a delivery mark that reaches PostgreSQL before its charge', async () => {
+    const user = uniqueUser('early-mark');
+    await api.credit(user, 3);
+    const id = randomUUID();
+    const at = Date.now();
+    const content = { id, format: 'text', meme: 'top / bottom', caption: { template: 'x', top: 'top', bottom: 'bottom' }, userId: user, lat: 0, lon: 0, query: 'q', cost: 1, createdAt: new Date(at).toISOString() };
+    const redis = new Redis(server.url);
+    try {
+      // Another worker's batch can commit the mark first; the charge follows.
+      await redis.xadd(usageStreamOf(user), '*', 'kind', 'delivered', 'ids', id, 'at', at);
+      await waitFor(async () => (await db.query('SELECT 1 FROM meme_deliveries WHERE id = $1', [id])).length === 1);
+      // The charge as the sale script makes it: the balance, then its usage event.
+      await redis.hincrby(accountKey(user), 'u', 1);
+      await redis.hincrby(accountKey(user), 'n', 1);
+      await redis.xadd(usageStreamOf(user), '*', 'kind', 'charge', 'id', id, 'user', user, 'amount', 1, 'format', 'text', 'at', at, 'content', JSON.stringify(content));
+      await waitFor(async () => (await books(db, user)).charges === 1);
+    } finally {
+      redis.disconnect();
+    }
+
+    const meme = await json(await api.get(`/memes/${id}`, api.token(user)));
+    expect(meme).toMatchObject({ id, deliveredAt: new Date(at).toISOString() });
+    expect(await json(await api.get('/memes/undelivered', api.token(user)))).toEqual([]);
   });
 
   it('are reconciled: drift is repaired from PostgreSQL, events still on their way are left alone', async () => {

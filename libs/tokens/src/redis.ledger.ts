@@ -84,8 +84,8 @@ export class RedisLedger extends TokenLedger {
   }
 
   /**
-   * Through the usage streams, one event per shard: the worker applies it after the charges it
-   * follows, which may not be in PostgreSQL yet.
+   * Through the usage streams, one event per shard, which the worker moves into PostgreSQL with
+   * the charges (a mark may land before its charge: both are kept).
    */
   async markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void> {
     const byStream = new Map<string, string[]>();

@@ -7,6 +7,7 @@ import { PostgresLedger } from './postgres.ledger';
 import { PurchaseBook } from './purchase-book';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { IdempotencyKeys } from './idempotency-keys';
+import { MemeDeliveryEntity } from './meme-delivery.entity';
 import { PurchaseEntity } from './purchase.entity';
 import { UsageEventEntity } from './usage-event.entity';
 import { RedisLedger } from './redis.ledger';
@@ -24,7 +25,7 @@ export class TokensModule {
   static forRoot({ redis, api = true }: { redis: boolean; api?: boolean }): DynamicModule {
     return {
       module: TokensModule,
-      imports: [TypeOrmModule.forFeature([AccountEntity, PurchaseEntity, UsageEventEntity, IdempotencyKeyEntity])],
+      imports: [TypeOrmModule.forFeature([AccountEntity, PurchaseEntity, UsageEventEntity, MemeDeliveryEntity, IdempotencyKeyEntity])],
       controllers: api ? [TokensController, AdminTokensController] : [],
       providers: [
         PurchaseBook,

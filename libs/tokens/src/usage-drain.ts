@@ -154,14 +154,16 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
       if (event.get('kind') === 'delivered') deliveries.push(deliveryOf(event));
       else charges.push(usageOf(event));
     }
-    // Charges first: a delivery in the same batch refers to a charge before it in the stream.
     await this.db.transaction(async (tx) => {
       if (charges.length > 0) await this.record(tx, charges);
-      for (const { ids, at } of deliveries) {
-        await tx.query('UPDATE usage_events SET delivered_at = to_timestamp($2 / 1000.0) WHERE id = ANY($1) AND delivered_at IS NULL', [
-          ids,
-          at,
-        ]);
+      if (deliveries.length > 0) {
+        // The first mark of a meme counts; one repeated (the batch re-read) changes nothing.
+        await tx.query(
+          `INSERT INTO meme_deliveries (id, delivered_at)
+           SELECT id, to_timestamp(at_ms / 1000.0) FROM unnest($1::varchar[], $2::bigint[]) AS t(id, at_ms)
+           ON CONFLICT (id) DO NOTHING`,
+          [deliveries.flatMap((d) => d.ids), deliveries.flatMap((d) => d.ids.map(() => d.at))],
+        );
       }
     });
   }
