@@ -21,5 +21,6 @@ export * from './resilience/breakers';
 export * from './redis/redis.module';
 export * from './throttling/throttling.module';
 export * from './throttling/user-throttler.guard';
+export * from './throttling/redis-throttler.storage';
 export * from './validation/pipes';
 export * from './queue/job-queue';
