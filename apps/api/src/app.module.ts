@@ -45,7 +45,7 @@ export class AppModule {
       ],
       providers: [
         // Order matters: the rate limit is per user, so the caller must be known first; the premium
-        // lookup starts before the rate-limit count, so both share one Redis round trip.
+        // lookup starts before the rate-limit count, so it runs beside the count, not after it.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: PremiumGuard },
         { provide: APP_GUARD, useClass: UserThrottlerGuard },

@@ -22,8 +22,7 @@ export interface PremiumAwareRequest extends AuthenticatedRequest {
  * confirmed by the subscription (read through its cache), so a cancellation stops premium on the
  * next request, and a subscriber whose token lacks the claim is premium all the same. Runs
  * between AuthGuard and the rate limiter: on a @PremiumAware route the lookup is started here and
- * not awaited, so its cache read shares a Redis round trip with the rate-limit count (ioredis
- * batches what is issued before the next event-loop turn).
+ * not awaited, so its cache read runs beside the rate-limit count and the validation.
  */
 @Injectable()
 export class PremiumGuard implements CanActivate {
