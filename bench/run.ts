@@ -9,8 +9,9 @@
  * events of both servers from Redis to PostgreSQL; its lag is sampled during the API runs.
  *
  * Same connections and duration for both, alternating for BENCH_ROUNDS rounds (the median round
- * is reported: load and server share this machine's cores, and single runs vary by ±10 %); then
- * exactness: memes served = tokens spent. Then premium (issue 5): a subscriber whose token claims
+ * is reported: load and server share this machine's cores, and single runs vary by ±10 %), with
+ * the CPU each request cost every local process (from /proc, on Linux); then exactness: memes
+ * served = tokens spent. Then premium (issue 5): a subscriber whose token claims
  * premium against a standard caller on the same API, and, on a second API with a local
  * OpenAI-compatible server, the AI call started before the subscription check or after it.
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default: embedded),
@@ -18,7 +19,7 @@
  */
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, openSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -54,7 +55,57 @@ interface Measured {
   other: number;
   errors: number;
   spent: number;
+  /** CPU µs per request by process (Linux only), over the measured run. */
+  cpu?: Record<CpuSource, number>;
 }
+
+type CpuSource = 'server' | 'worker' | 'Redis' | 'PostgreSQL' | 'load generator' | 'whole machine';
+const CPU_SOURCES: CpuSource[] = ['server', 'worker', 'Redis', 'PostgreSQL', 'load generator', 'whole machine'];
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux this runs on
+
+/** CPU time (ticks) used so far by a process, or by the whole machine (pid 0); 0 if it is gone. */
+function cpuTicks(pid: number): number {
+  try {
+    if (pid === 0) {
+      const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+      return user + nice + system + irq + softirq + steal;
+    }
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Local processes by executable name (Redis and PostgreSQL may be remote: then they count 0). */
+function processesNamed(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Ticks used so far by each source; undefined where /proc is missing (not Linux). */
+function cpuSnapshot(serverPid: number): Record<CpuSource, number> | undefined {
+  if (!existsSync('/proc/stat')) return undefined;
+  const sum = (pids: number[]) => pids.reduce((total, pid) => total + cpuTicks(pid), 0);
+  return {
+    server: cpuTicks(serverPid),
+    worker: workerPid ? cpuTicks(workerPid) : 0,
+    Redis: sum(processesNamed('redis-server')),
+    PostgreSQL: sum(processesNamed('postgres')),
+    'load generator': cpuTicks(process.pid),
+    'whole machine': cpuTicks(0),
+  };
+}
+
+let workerPid: number | undefined;
 
 function token(sub: string, roles: string[] = [], claimsPremium = false): string {
   const claims = claimsPremium ? { roles, tier: 'premium' } : { roles };
@@ -70,7 +121,7 @@ function load(url: string, auth: string, run: { duration: number } | { amount: n
  * count, not a fixed time: autocannon abandons the requests in flight when time is up, and those
  * would be charged but never counted, spoiling the exactness check.
  */
-async function measure(name: string, port: number, user: string, redis: Redis, auth = token(user)): Promise<Measured> {
+async function measure(name: string, port: number, serverPid: number, user: string, redis: Redis, auth = token(user)): Promise<Measured> {
   const url = `http://127.0.0.1:${port}${PATH}`;
   const warm = await load(url, auth, { duration: WARMUP });
   const before = await settledUsage(redis, user);
@@ -78,7 +129,9 @@ async function measure(name: string, port: number, user: string, redis: Redis, a
   const sampler = setInterval(() => {
     void workerLag().then((lag) => (maxLagMs = Math.max(maxLagMs, lag)));
   }, 250);
+  const cpuBefore = cpuSnapshot(serverPid);
   const result = await load(url, auth, { amount: Math.max(1000, Math.round(warm.requests.average * DURATION)) });
+  const cpuAfter = cpuSnapshot(serverPid);
   clearInterval(sampler);
   const spent = Number(await redis.hget(accountKey(user), 'u')) - before;
   return {
@@ -91,6 +144,12 @@ async function measure(name: string, port: number, user: string, redis: Redis, a
     other: result.non2xx,
     errors: result.errors + result.timeouts,
     spent,
+    cpu:
+      cpuBefore &&
+      cpuAfter &&
+      (Object.fromEntries(
+        CPU_SOURCES.map((source) => [source, Math.round(((cpuAfter[source] - cpuBefore[source]) * 1e6) / CLOCK_TICKS_PER_SECOND / result.requests.total)]),
+      ) as Record<CpuSource, number>),
   };
 }
 
@@ -239,6 +298,7 @@ async function main(): Promise<void> {
       stdio: ['ignore', openSync(join(logDir, 'worker.log'), 'w'), 'inherit'],
     });
     children.push(worker);
+    workerPid = worker.pid;
     await waitUntilReady(`http://127.0.0.1:${WORKER_PORT}/health/ready`, worker);
     const apiUser = `bench-api-${runId}`;
     await credit(apiUser, `bench-${runId}`);
@@ -250,8 +310,8 @@ async function main(): Promise<void> {
     const bases: Measured[] = [];
     const fulls: Measured[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      bases.push(await measure('baseline (Fastify + JWT + Lua)', BASELINE_PORT, baselineUser, redis));
-      fulls.push(await measure('MaaS API (Nest, everything on)', API_PORT, apiUser, redis));
+      bases.push(await measure('baseline (Fastify + JWT + Lua)', BASELINE_PORT, baseline.pid as number, baselineUser, redis));
+      fulls.push(await measure('MaaS API (Nest, everything on)', API_PORT, api.pid as number, apiUser, redis));
       const [b, f] = [bases[round - 1], fulls[round - 1]];
       process.stdout.write(`  round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms; API ${f.rps.toFixed(0)} req/s p99 ${f.p99} ms\n`);
     }
@@ -272,6 +332,11 @@ async function main(): Promise<void> {
     );
     const header = ['server'.padEnd(32), 'req/s'.padStart(8), 'p50'.padStart(8), 'p99'.padStart(8), '200s'.padStart(8), 'charged'.padStart(8), 'other'.padStart(6), 'drain lag'.padStart(10)];
     process.stdout.write(`\n${header.join(' ')}\n${rows.join('\n')}\n\n`);
+    if (base.cpu && full.cpu) {
+      // Where each request's CPU goes (the same median runs): steadier than req/s on a shared machine.
+      const cpuRows = [base, full].map((m) => [m.name.padEnd(32), ...CPU_SOURCES.map((source) => String(m.cpu?.[source]).padStart(source.length))].join('  '));
+      process.stdout.write(`CPU µs per request\n${['process'.padEnd(32), ...CPU_SOURCES].join('  ')}\n${cpuRows.join('\n')}\n\n`);
+    }
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
     const books = await drained(redis, db, apiUser);
@@ -306,8 +371,8 @@ async function main(): Promise<void> {
     const standardRuns: Measured[] = [];
     const premiumRuns: Measured[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      standardRuns.push(await measure('standard caller', API_PORT, apiUser, redis));
-      premiumRuns.push(await measure('premium caller (claim + subscription)', API_PORT, premiumUser, redis, token(premiumUser, [], true)));
+      standardRuns.push(await measure('standard caller', API_PORT, api.pid as number, apiUser, redis));
+      premiumRuns.push(await measure('premium caller (claim + subscription)', API_PORT, api.pid as number, premiumUser, redis, token(premiumUser, [], true)));
       const [st, pr] = [standardRuns[round - 1], premiumRuns[round - 1]];
       process.stdout.write(`  premium round ${round}: standard ${st.rps.toFixed(0)} req/s p50 ${st.p50} ms; premium ${pr.rps.toFixed(0)} req/s p50 ${pr.p50} ms\n`);
     }
