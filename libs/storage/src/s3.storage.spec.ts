@@ -39,12 +39,16 @@ describe('S3Storage', () => {
     });
 
     it('hands out URLs that stop working after presignSeconds', async () => {
-      const storage = new S3Storage({ bucket: 'memes', endpoint, ...credentials, presignSeconds: 1 });
+      const storage = new S3Storage({ bucket: 'memes', endpoint, ...credentials, presignSeconds: 3 });
       await storage.put('memes/expiring.png', Buffer.from('png'), 'image/png');
       const url = await storage.urlFor('memes/expiring.png');
       expect((await fetch(url)).status).toBe(200);
 
-      await sleep(2_100);
+      // The URL's date has whole seconds (signed at 12:00:00.9, it says 12:00:00): it expires
+      // presignSeconds after that date, which may be up to a second before "now + presignSeconds".
+      const signedAt = new URL(url).searchParams.get('X-Amz-Date') as string;
+      const expiresAt = Date.parse(signedAt.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z')) + 3_000;
+      await sleep(Math.max(0, expiresAt - Date.now()) + 200);
 
       const expired = await fetch(url);
       expect(expired.status).toBe(403);
