@@ -16,7 +16,8 @@ describe('migrations', () => {
     }
   });
 
-  it('move delivery marks out of usage_events and back, each mark kept', async () => {
+  /** Runs `body` against a scratch database with every migration applied, then drops it. */
+  async function withScratchDatabase(body: (db: DataSource) => Promise<void>): Promise<void> {
     const admin = new Client({ connectionString: process.env.DATABASE_URL });
     const name = `maas_migrate_${randomBytes(4).toString('hex')}`;
     await admin.connect();
@@ -27,6 +28,17 @@ describe('migrations', () => {
     try {
       await db.initialize();
       await db.runMigrations();
+      await body(db);
+    } finally {
+      if (db.isInitialized) await db.destroy();
+      await admin.query(`DROP DATABASE ${name}`);
+      await admin.end();
+    }
+  }
+
+  it('move delivery marks out of usage_events and back, each mark kept', () =>
+    withScratchDatabase(async (db) => {
+      await db.undoLastMigration(); // DeliveryMarksHashIndex
       await db.undoLastMigration(); // MemeDeliveries: back to delivered_at on the charge rows
       const delivered = new Date('2026-11-27T10:00:00.123Z');
       await db.query(
@@ -36,18 +48,36 @@ describe('migrations', () => {
       );
 
       await db.runMigrations();
-      expect(await db.query('SELECT id, delivered_at FROM meme_deliveries')).toEqual([{ id: 'got-it', delivered_at: delivered }]);
+      expect(await db.query('SELECT meme_id, delivered_at FROM meme_deliveries')).toEqual([{ meme_id: 'got-it', delivered_at: delivered }]);
       expect(await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'usage_events' AND column_name = 'delivered_at'`)).toEqual([]);
 
+      await db.undoLastMigration();
       await db.undoLastMigration();
       expect(await db.query('SELECT id, delivered_at FROM usage_events ORDER BY id')).toEqual([
         { id: 'got-it', delivered_at: delivered },
         { id: 'lost', delivered_at: null },
       ]);
-    } finally {
-      if (db.isInitialized) await db.destroy();
-      await admin.query(`DROP DATABASE ${name}`);
-      await admin.end();
-    }
-  });
+    }));
+
+  it('append repeated delivery marks, and keep only the earliest of each meme on the way back', () =>
+    withScratchDatabase(async (db) => {
+      const [first, second, third] = ['2026-11-27T10:00:00.100Z', '2026-11-27T10:00:00.200Z', '2026-11-27T10:00:00.300Z'].map((at) => new Date(at));
+      await db.query(`INSERT INTO meme_deliveries (meme_id, delivered_at) VALUES ('twice', $2), ('twice', $1), ('once', $3)`, [first, second, third]);
+      expect(await db.query(`EXPLAIN SELECT 1 FROM meme_deliveries WHERE meme_id = 'twice'`)).toEqual(
+        expect.arrayContaining([{ 'QUERY PLAN': expect.stringContaining('meme_deliveries_meme_id_idx') }]),
+      );
+
+      await db.undoLastMigration();
+      expect(await db.query('SELECT id, delivered_at FROM meme_deliveries ORDER BY id')).toEqual([
+        { id: 'once', delivered_at: third },
+        { id: 'twice', delivered_at: first },
+      ]);
+      await expect(db.query(`INSERT INTO meme_deliveries (id, delivered_at) VALUES ('once', now())`)).rejects.toThrow(/duplicate key/);
+
+      await db.runMigrations();
+      expect(await db.query('SELECT meme_id, delivered_at FROM meme_deliveries ORDER BY meme_id')).toEqual([
+        { meme_id: 'once', delivered_at: third },
+        { meme_id: 'twice', delivered_at: first },
+      ]);
+    }));
 });

@@ -78,7 +78,7 @@ describe('the Redis usage streams', () => {
     expect(metrics).toMatch(/^maas_usage_drain_lag_ms \d+$/m);
   });
 
-  it('keep a delivery mark that reaches PostgreSQL before its charge', async () => {
+  it('keep a delivery mark that reaches PostgreSQL before its charge, and the earliest of repeated marks', async () => {
     const user = uniqueUser('early-mark');
     await api.credit(user, 3);
     const id = randomUUID();
@@ -88,12 +88,15 @@ describe('the Redis usage streams', () => {
     try {
       // Another worker's batch can commit the mark first; the charge follows.
       await redis.xadd(usageStreamOf(user), '*', 'kind', 'delivered', 'ids', id, 'at', at);
-      await waitFor(async () => (await db.query('SELECT 1 FROM meme_deliveries WHERE id = $1', [id])).length === 1);
+      await waitFor(async () => (await db.query('SELECT 1 FROM meme_deliveries WHERE meme_id = $1', [id])).length === 1);
       // The charge as the sale script makes it: the balance, then its usage event.
       await redis.hincrby(accountKey(user), 'u', 1);
       await redis.hincrby(accountKey(user), 'n', 1);
       await redis.xadd(usageStreamOf(user), '*', 'kind', 'charge', 'id', id, 'user', user, 'amount', 1, 'format', 'text', 'at', at, 'content', JSON.stringify(content));
       await waitFor(async () => (await books(db, user)).charges === 1);
+      // The same meme marked again later (an Idempotency-Key replay): its first delivery stands.
+      await redis.xadd(usageStreamOf(user), '*', 'kind', 'delivered', 'ids', id, 'at', at + 5000);
+      await waitFor(async () => (await db.query('SELECT 1 FROM meme_deliveries WHERE meme_id = $1', [id])).length === 2);
     } finally {
       redis.disconnect();
     }

@@ -64,7 +64,7 @@ export class PostgresLedger extends TokenLedger {
 
   async markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void> {
     await this.breakers.run('postgres', () =>
-      this.db.query('INSERT INTO meme_deliveries (id, delivered_at) SELECT unnest($1::varchar[]), now() ON CONFLICT (id) DO NOTHING', [
+      this.db.query('INSERT INTO meme_deliveries (meme_id, delivered_at) SELECT unnest($1::varchar[]), now()', [
         sales.map((sale) => sale.saleId),
       ]),
     );

@@ -32,8 +32,8 @@ export class SalesArchive {
   async find(userId: string, saleId: string): Promise<ArchivedSale | undefined> {
     const rows = await this.breakers.run('postgres', () =>
       this.db.query(
-        `SELECT e.content, d.delivered_at FROM usage_events e LEFT JOIN meme_deliveries d ON d.id = e.id
-         WHERE e.id = $1 AND e.user_id = $2 AND e.kind = 'charge'`,
+        `SELECT e.content, (SELECT min(d.delivered_at) FROM meme_deliveries d WHERE d.meme_id = e.id) AS delivered_at
+         FROM usage_events e WHERE e.id = $1 AND e.user_id = $2 AND e.kind = 'charge'`,
         [saleId, userId],
       ),
     );
@@ -45,7 +45,7 @@ export class SalesArchive {
     const rows = await this.breakers.run('postgres', () =>
       this.db.query(
         `SELECT e.content, NULL AS delivered_at FROM usage_events e
-         WHERE e.user_id = $1 AND e.kind = 'charge' AND NOT EXISTS (SELECT 1 FROM meme_deliveries d WHERE d.id = e.id)
+         WHERE e.user_id = $1 AND e.kind = 'charge' AND NOT EXISTS (SELECT 1 FROM meme_deliveries d WHERE d.meme_id = e.id)
          ORDER BY e.at DESC LIMIT $2`,
         [userId, limit],
       ),

@@ -43,7 +43,7 @@ interface Delivery {
  * Moves usage events from the Redis streams into PostgreSQL's usage ledger (Redis mode only).
  * At least once: a batch is committed in PostgreSQL, then acknowledged and deleted in Redis; a
  * crash in between re-delivers it, and the rows' primary key turns the repeat into a no-op, so
- * every event lands exactly once. The same transaction keeps `accounts.used` equal to the charges,
+ * every charge and refund lands exactly once (a delivery mark read again adds a harmless row). The same transaction keeps `accounts.used` equal to the charges,
  * which is what an account is rebuilt from when Redis loses it.
  */
 @Injectable()
@@ -157,11 +157,10 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
     await this.db.transaction(async (tx) => {
       if (charges.length > 0) await this.record(tx, charges);
       if (deliveries.length > 0) {
-        // The first mark of a meme counts; one repeated (the batch re-read) changes nothing.
+        // A mark read again (the batch re-read) adds a row; readers take a meme's earliest.
         await tx.query(
-          `INSERT INTO meme_deliveries (id, delivered_at)
-           SELECT id, to_timestamp(at_ms / 1000.0) FROM unnest($1::varchar[], $2::bigint[]) AS t(id, at_ms)
-           ON CONFLICT (id) DO NOTHING`,
+          `INSERT INTO meme_deliveries (meme_id, delivered_at)
+           SELECT id, to_timestamp(at_ms / 1000.0) FROM unnest($1::varchar[], $2::bigint[]) AS t(id, at_ms)`,
           [deliveries.flatMap((d) => d.ids), deliveries.flatMap((d) => d.ids.map(() => d.at))],
         );
       }
@@ -171,7 +170,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
   /**
    * A batch PostgreSQL refuses as data (a constraint, a malformed value) is retried one event at a
    * time, and an event still refused is set aside in a dead-letter stream, loudly: one bad event
-   * must not stop its whole shard. (Inserting again what the batch did is a no-op.)
+   * must not stop its whole shard. (The failed batch left nothing behind: it was one transaction.)
    */
   private async applyEachOrSetAside(stream: string, entries: Entry[]): Promise<void> {
     for (const entry of entries) {
