@@ -8,14 +8,15 @@
  * The worker app runs beside them as its own process (the production layout), moving the usage
  * events of both servers from Redis to PostgreSQL; its lag is sampled during the API runs.
  *
- * Same connections and duration for both, alternating for BENCH_ROUNDS rounds (the median round
- * is reported: load and server share this machine's cores, and single runs vary by ±10 %), with
+ * Same connections and duration for both, alternating for BENCH_ROUNDS rounds (the median run is
+ * shown, and a ratio is the median of the rounds' own ratios: load and server share this
+ * machine's cores, and single runs vary by ±10 % or more), with
  * the CPU each request cost every local process (from /proc, on Linux); then exactness: memes
  * served = tokens spent. Then premium (issue 5): a subscriber whose token claims
  * premium against a standard caller on the same API, and, on a second API with a local
  * OpenAI-compatible server, the AI call started before the subscription check or after it.
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default: embedded),
- * BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3), BENCH_ROUNDS (3), BENCH_CONNECTIONS (100).
+ * BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (100).
  */
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +35,7 @@ const env = process.env;
 const DURATION = Number(env.BENCH_DURATION ?? 10);
 const WARMUP = Number(env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 100);
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
 const REDIS_URL = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = randomBytes(32).toString('base64url');
 const TOKENS = 100_000_000;
@@ -173,6 +174,17 @@ async function drained(redis: Redis, db: Client, user: string): Promise<{ redis:
   }
 }
 
+/**
+ * The median of the rounds' own ratios. A round's two runs are back to back, and this shared
+ * machine has slow spells of several seconds that slow every process on it alike (the same
+ * server, restarted or not, measured anywhere from 8,700 to 12,700 req/s): a ratio within a
+ * round cancels them, a ratio of the runs' medians does not.
+ */
+function pairedRatio(numerators: Measured[], denominators: Measured[], value: (run: Measured) => number): { median: number; rounds: number[] } {
+  const rounds = numerators.map((run, round) => value(run) / Math.max(value(denominators[round]), 1));
+  return { median: [...rounds].sort((a, b) => a - b)[Math.floor(rounds.length / 2)], rounds };
+}
+
 /** The run with the median throughput: a real run, not a blend of several. */
 function median(runs: Measured[]): Measured {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
@@ -305,7 +317,7 @@ async function main(): Promise<void> {
 
     process.stdout.write(
       `Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${CONNECTIONS} connections, ` +
-        `${DURATION} s (+${WARMUP} s warm-up) per run, ${ROUNDS} alternating rounds, median shown\n`,
+        `${DURATION} s (+${WARMUP} s warm-up) per run, ${ROUNDS} alternating rounds; the median runs are shown, ratios are the median of the rounds' own\n`,
     );
     const bases: Measured[] = [];
     const fulls: Measured[] = [];
@@ -313,7 +325,9 @@ async function main(): Promise<void> {
       bases.push(await measure('baseline (Fastify + JWT + Lua)', BASELINE_PORT, baseline.pid as number, baselineUser, redis));
       fulls.push(await measure('MaaS API (Nest, everything on)', API_PORT, api.pid as number, apiUser, redis));
       const [b, f] = [bases[round - 1], fulls[round - 1]];
-      process.stdout.write(`  round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms; API ${f.rps.toFixed(0)} req/s p99 ${f.p99} ms\n`);
+      process.stdout.write(
+        `  round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms; API ${f.rps.toFixed(0)} req/s p99 ${f.p99} ms; ratio ${(f.rps / b.rps).toFixed(2)}x\n`,
+      );
     }
     const base = median(bases);
     const full = median(fulls);
@@ -343,15 +357,16 @@ async function main(): Promise<void> {
     await db.end();
     const maxLag = Math.max(...fulls.map((m) => m.maxLagMs));
 
-    const throughput = full.rps / base.rps;
-    const tail = full.p99 / Math.max(base.p99, 1);
+    const throughput = pairedRatio(fulls, bases, (run) => run.rps);
+    const tail = pairedRatio(fulls, bases, (run) => run.p99);
+    const listed = (ratios: number[]): string => ratios.map((ratio) => ratio.toFixed(2)).join(', ');
     const all = [...bases, ...fulls];
     const exact = all.every((m) => m.ok === m.spent && m.other === 0 && m.errors === 0);
     const served = sum(all.map((m) => m.ok));
     const charged = sum(all.map((m) => m.spent));
     const checks = [
-      [`throughput ratio ${throughput.toFixed(2)}x (target >= 0.80x)`, throughput >= 0.8],
-      [`p99 ratio ${tail.toFixed(2)}x (target <= 2.00x)`, tail <= 2],
+      [`throughput ratio ${throughput.median.toFixed(2)}x, median of the rounds' ${listed(throughput.rounds)} (target >= 0.80x)`, throughput.median >= 0.8],
+      [`p99 ratio ${tail.median.toFixed(2)}x, median of the rounds' ${listed(tail.rounds)} (target <= 2.00x)`, tail.median <= 2],
       [`exactness in every run: memes served = tokens charged, no errors (${served} = ${charged})`, exact],
       [`PostgreSQL usage ledger = Redis balance once drained (used: ${books.postgres} = ${books.redis})`, books.postgres === books.redis],
       [`usage drain lag during the API runs: max ${maxLag} ms (target < 1000 ms)`, maxLag < 1000],
@@ -377,10 +392,10 @@ async function main(): Promise<void> {
       process.stdout.write(`  premium round ${round}: standard ${st.rps.toFixed(0)} req/s p50 ${st.p50} ms; premium ${pr.rps.toFixed(0)} req/s p50 ${pr.p50} ms\n`);
     }
     const [standardRun, premiumRun] = [median(standardRuns), median(premiumRuns)];
-    const premiumRatio = premiumRun.rps / standardRun.rps;
+    const premiumRatio = pairedRatio(premiumRuns, standardRuns, (run) => run.rps);
     const premiumExact = premiumRuns.every((m) => m.ok === m.spent && m.other === 0 && m.errors === 0);
     process.stdout.write(
-      `${premiumRatio >= 0.9 ? 'PASS' : 'FAIL'}  premium throughput ${premiumRun.rps.toFixed(0)} req/s = ${premiumRatio.toFixed(2)}x standard ${standardRun.rps.toFixed(0)} req/s (target >= 0.90x); p50 ${premiumRun.p50} vs ${standardRun.p50} ms, p99 ${premiumRun.p99} vs ${standardRun.p99} ms\n` +
+      `${premiumRatio.median >= 0.9 ? 'PASS' : 'FAIL'}  premium throughput ${premiumRatio.median.toFixed(2)}x standard, median of the rounds' ${listed(premiumRatio.rounds)} (target >= 0.90x); median runs ${premiumRun.rps.toFixed(0)} vs ${standardRun.rps.toFixed(0)} req/s, p50 ${premiumRun.p50} vs ${standardRun.p50} ms, p99 ${premiumRun.p99} vs ${standardRun.p99} ms\n` +
         `${premiumExact ? 'PASS' : 'FAIL'}  premium exactness: memes served = tokens charged\n`,
     );
 
