@@ -16,6 +16,10 @@ export interface QueueDefinition {
   readonly deadLetter?: string;
 }
 
+/** PostgreSQL's deadlock_detected, and how often a queue definition that hits it is tried. */
+const DEADLOCK_DETECTED = '40P01';
+const DEADLOCK_ATTEMPTS = 10;
+
 /** How long a stopping worker lets the jobs in hand finish before it gives them up (they are retried elsewhere). */
 const STOP_TIMEOUT_MS = 20_000;
 
@@ -70,8 +74,26 @@ export class JobQueue implements OnModuleInit, OnApplicationShutdown {
       ...(queue.deadLetter ? { deadLetter: queue.deadLetter } : {}),
     };
     await this.start();
-    await this.boss.createQueue(queue.name, options);
-    await this.boss.updateQueue(queue.name, options);
+    await this.retryDeadlocks(queue.name, () => this.boss.createQueue(queue.name, options));
+    await this.retryDeadlocks(queue.name, () => this.boss.updateQueue(queue.name, options));
+  }
+
+  /**
+   * Instances that start together on a database pg-boss has never seen (a new deployment's
+   * replicas, a test run's workers) deadlock creating the same queues: PostgreSQL cancels one
+   * side, which tries again once the other has finished.
+   */
+  private async retryDeadlocks(queue: string, step: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await step();
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === DEADLOCK_ATTEMPTS) throw error;
+        this.logger.log(`Queue ${queue}: deadlocked with another instance defining it, trying again (${attempt}/${DEADLOCK_ATTEMPTS - 1})`);
+        await new Promise((resolve) => setTimeout(resolve, attempt * 50 + Math.random() * 100));
+      }
+    }
   }
 
   /**
