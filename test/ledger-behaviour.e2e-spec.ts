@@ -35,8 +35,20 @@ describe.each(ledgerModes())('ledger behaviour, %s ledger', (mode) => {
       await api.credit(user, 100);
       const token = api.token(user);
       const statuses: number[] = [];
-      for (let i = 0; i < 7; i++) statuses.push((await api.get(memePath(), token)).status);
+      const remaining: (string | null)[] = [];
+      for (let i = 0; i < 7; i++) {
+        const response = await api.get(memePath(), token);
+        statuses.push(response.status);
+        remaining.push(response.headers.get('x-ratelimit-remaining'));
+        if (response.status === 200) {
+          expect(response.headers.get('x-ratelimit-limit')).toBe('5');
+          expect(Number(response.headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(1);
+          expect(Number(response.headers.get('x-ratelimit-reset'))).toBeLessThanOrEqual(60);
+        }
+      }
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+      // Counted exactly, and a refusal carries Retry-After, not the counters.
+      expect(remaining).toEqual(['4', '3', '2', '1', '0', null, null]);
 
       const limited = await api.get(memePath(), token);
       expect(limited.status).toBe(429);

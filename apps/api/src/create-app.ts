@@ -20,6 +20,9 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
     // written by the hook below with the root logger, costs less.
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
+    // No Nest middleware here (guards, filters and Fastify hooks do that work): without it, Nest
+    // would register @fastify/middie, one more hook on every request.
+    skipMiddie: true,
     // Honour a caller's or proxy's request id when it is sane, so logs correlate across hops.
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { APP_CONFIG, AppError, Caller, idempotencyKeyProblem, Principal, REQUESTABLE_FORMATS, RuntimeConfig } from '@maas/core';
@@ -44,12 +44,13 @@ export class MemesController {
   @PremiumAware()
   async get(
     @Caller() caller: Principal,
-    @Query() raw: Record<string, unknown>,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    // The query and the key are read from the request itself: each parameter Nest resolves costs
+    // this hot route a promise.
     @Req() request: PremiumAwareRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Meme> {
-    const parsed = parseMemeQuery(raw, this.config.defaultFormat);
+    const parsed = parseMemeQuery(request.query as Record<string, unknown>, this.config.defaultFormat);
+    const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
     const keyProblem = idempotencyKeyProblem(idempotencyKey);
     const problems = [...(parsed.ok ? [] : parsed.errors), ...(keyProblem ? [keyProblem] : [])];
     if (!parsed.ok || problems.length > 0) throw AppError.invalid(problems);

@@ -31,13 +31,11 @@ export class Breakers {
    * Runs `work` through the dependency's breaker; an outage surfaces as 503 with Retry-After.
    * (The AI generator's callers catch it and fall back to a local meme instead.)
    */
-  async run<T>(dependency: Dependency, work: () => Promise<T>): Promise<T> {
-    try {
-      return (await this.breaker(dependency).fire(work)) as T;
-    } catch (error) {
+  run<T>(dependency: Dependency, work: () => Promise<T>): Promise<T> {
+    return (this.breaker(dependency).fire(work) as Promise<T>).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
       throw AppError.unavailable(`The ${NAMES[dependency]} is unavailable.`, RESET_MS / 1000, error);
-    }
+    });
   }
 
   stateOf(dependency: Dependency): BreakerState {

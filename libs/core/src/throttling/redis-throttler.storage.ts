@@ -54,6 +54,14 @@ export class RedisThrottlerStorage implements ThrottlerStorage, BeforeApplicatio
   constructor(private readonly redis: RedisClient) {}
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    return this.count(key, ttl, limit);
+  }
+
+  /**
+   * increment(), answered at once when the window was exchanged lately (nearly every request):
+   * a promise only when the hit must wait for an exchange first.
+   */
+  count(key: string, ttl: number, limit: number): ThrottlerStorageRecord | Promise<ThrottlerStorageRecord> {
     const now = Date.now();
     let window = this.windows.get(key);
     if (!window || now >= window.endsAt) {
@@ -63,11 +71,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage, BeforeApplicatio
     // This hit's place among the instance's own is fixed now, before any wait.
     const own = ++window.own;
     window.unsent += 1;
-    if (now - window.exchangedAt > STALE_MS) await (window.exchange ??= this.exchange(key, window));
-    const totalHits = window.others + own;
-    const timeToExpire = Math.max(1, Math.ceil((window.endsAt - Date.now()) / 1000));
-    const isBlocked = totalHits > limit;
-    return { totalHits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };
+    if (now - window.exchangedAt <= STALE_MS) return recordOf(window, own, limit);
+    const exchanged = window;
+    return (window.exchange ??= this.exchange(key, window)).then(() => recordOf(exchanged, own, limit));
   }
 
   /** Sends every window's new hits now; forgets ended windows. */
@@ -107,4 +113,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage, BeforeApplicatio
       window.exchange = undefined;
     }
   }
+}
+
+/** The hit numbered `own` among this instance's, as the throttler sees it. */
+function recordOf(window: Window, own: number, limit: number): ThrottlerStorageRecord {
+  const totalHits = window.others + own;
+  const timeToExpire = Math.max(1, Math.ceil((window.endsAt - Date.now()) / 1000));
+  const isBlocked = totalHits > limit;
+  return { totalHits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 };
 }

@@ -1,33 +1,67 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerException,
+  ThrottlerModuleOptions,
+  ThrottlerOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { FastifyReply } from 'fastify';
 import { AuthenticatedRequest } from '../auth/auth.decorators';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 /**
- * Limits per user (the token's subject), after AuthGuard has identified the caller. One budget
- * per user across all routes: the key is just the user (the default hashes class and handler
- * names into it, per route, on every request).
+ * Limits per user (the token's subject), after AuthGuard has identified the caller, with
+ * ThrottlerModule's limit and storage and the stock guard's headers and refusal (a
+ * ThrottlerException, with Retry-After). One budget per user across all routes: the key is just
+ * the user.
  *
- * This API sets its limits once, in ThrottlingModule, never per route, so the per-request
- * metadata lookups of the stock guard (six @Throttle/@SkipThrottle reflections per request) are
- * skipped. Public routes (health probes) have no caller and are not limited.
+ * Not the stock ThrottlerGuard: this API sets one limit, once, in ThrottlingModule, never per
+ * route, so its per-request work is not needed (six @Throttle/@SkipThrottle metadata lookups, a
+ * per-route key, a chain of promises). With the Redis storage a hit is nearly always counted at
+ * once (see RedisThrottlerStorage.count), and the guard answers synchronously. Public routes
+ * (health probes) have no caller and are not limited.
  */
 @Injectable()
-export class UserThrottlerGuard extends ThrottlerGuard {
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const { principal } = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (!principal || this.commonOptions.skipIf?.(context)) return true;
-    for (const throttler of this.throttlers) {
-      const ttl = throttler.ttl as number;
-      await this.handleRequest({
-        context,
-        throttler,
-        limit: throttler.limit as number,
-        ttl,
-        blockDuration: (throttler.blockDuration as number | undefined) ?? ttl,
-        getTracker: async () => `user:${principal.userId}`,
-        generateKey: (_context, tracker, name) => `${name}:${tracker}`,
-      });
+export class UserThrottlerGuard implements CanActivate {
+  private readonly throttler: ThrottlerOptions & { limit: number; ttl: number };
+  private readonly skipIf?: (context: ExecutionContext) => boolean;
+
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+  ) {
+    const [throttler, ...more] = Array.isArray(options) ? options : options.throttlers;
+    if (!throttler || more.length > 0 || typeof throttler.limit !== 'number' || typeof throttler.ttl !== 'number') {
+      throw new Error('UserThrottlerGuard needs exactly one limit, with a numeric limit and ttl');
     }
+    this.throttler = throttler as ThrottlerOptions & { limit: number; ttl: number };
+    this.skipIf = Array.isArray(options) ? undefined : options.skipIf;
+  }
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const { principal } = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!principal || this.skipIf?.(context)) return true;
+    const { limit, ttl, blockDuration, name = 'default' } = this.throttler;
+    const key = `${name}:user:${principal.userId}`;
+    const counted =
+      this.storage instanceof RedisThrottlerStorage
+        ? this.storage.count(key, ttl, limit)
+        : this.storage.increment(key, ttl, limit, (blockDuration as number | undefined) ?? ttl, name);
+    return counted instanceof Promise ? counted.then((hit) => this.admit(context, hit)) : this.admit(context, counted);
+  }
+
+  private admit(context: ExecutionContext, hit: ThrottlerStorageRecord): true {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    if (hit.isBlocked) {
+      reply.header('Retry-After', hit.timeToBlockExpire);
+      throw new ThrottlerException();
+    }
+    reply.header('X-RateLimit-Limit', this.throttler.limit);
+    reply.header('X-RateLimit-Remaining', Math.max(0, this.throttler.limit - hit.totalHits));
+    reply.header('X-RateLimit-Reset', hit.timeToExpire);
     return true;
   }
 }
