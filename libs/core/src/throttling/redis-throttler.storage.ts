@@ -72,8 +72,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage, BeforeApplicatio
     const own = ++window.own;
     window.unsent += 1;
     if (now - window.exchangedAt <= STALE_MS) return recordOf(window, own, limit);
-    const exchanged = window;
-    return (window.exchange ??= this.exchange(key, window)).then(() => recordOf(exchanged, own, limit));
+    return (window.exchange ??= this.exchange(key, window)).then(() => recordOf(window, own, limit));
   }
 
   /** Sends every window's new hits now; forgets ended windows. */
