@@ -291,6 +291,19 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
       expect(response.headers.get('x-request-id')).toBe('trace-123');
       expect((await json(response)).requestId).toBe('trace-123');
     });
+
+    it('gives every request without a usable id one of its own', async () => {
+      const given = [undefined, undefined, 'has spaces', 'x'.repeat(129)];
+      const ids: string[] = [];
+      for (const id of given) {
+        const response = await api.get('/tokens/balance', undefined, id === undefined ? {} : { 'x-request-id': id });
+        const sent = response.headers.get('x-request-id') as string;
+        expect((await json(response)).requestId).toBe(sent);
+        ids.push(sent);
+      }
+      expect(new Set(ids).size).toBe(given.length);
+      for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+    });
   });
 });
 

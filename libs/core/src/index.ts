@@ -18,6 +18,7 @@ export * from './logging/logger';
 export * from './metrics/metrics';
 export * from './redis/lua-script';
 export * from './resilience/breakers';
+export * from './routing/route-metadata';
 export * from './redis/redis.module';
 export * from './throttling/throttling.module';
 export * from './throttling/user-throttler.guard';

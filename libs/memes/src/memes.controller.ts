@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { APP_CONFIG, AppError, Caller, idempotencyKeyProblem, Principal, REQUESTABLE_FORMATS, RuntimeConfig } from '@maas/core';
+import { APP_CONFIG, AppError, Caller, callerOf, idempotencyKeyProblem, Principal, REQUESTABLE_FORMATS, RuntimeConfig } from '@maas/core';
 import { MAX_QUERY_LENGTH, parseMemeQuery } from './meme-query';
 import { DeliveryTracker } from './delivery-tracker';
 import { MemeDto, StoredMemeDto } from './meme.dto';
@@ -43,18 +43,18 @@ export class MemesController {
   @ApiResponse({ status: 404, description: 'account_not_found: the caller has never been credited.' })
   @PremiumAware()
   async get(
-    @Caller() caller: Principal,
-    // The query and the key are read from the request itself: each parameter Nest resolves costs
-    // this hot route a promise.
-    @Req() request: PremiumAwareRequest,
+    // The one parameter Nest resolves: each costs this hot route a promise, and the reply has the
+    // request (with the caller and the premium answer the guards put there).
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Meme> {
+    const request = reply.request as PremiumAwareRequest;
+    const caller = callerOf(request);
     const parsed = parseMemeQuery(request.query as Record<string, unknown>, this.config.defaultFormat);
     const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
     const keyProblem = idempotencyKeyProblem(idempotencyKey);
     const problems = [...(parsed.ok ? [] : parsed.errors), ...(keyProblem ? [keyProblem] : [])];
     if (!parsed.ok || problems.length > 0) throw AppError.invalid(problems);
-    const access = { claimsPremium: caller.claimsPremium === true, premium: request.premium ?? Promise.resolve(false) };
+    const access = { claimsPremium: caller.claimsPremium === true, premium: request.premium ?? false };
     const { meme, replayed } = await this.memes.create(caller.userId, parsed.value, idempotencyKey, access);
     reply.header(TOKENS_REMAINING_HEADER, meme.remaining);
     if (replayed) reply.header('Idempotent-Replayed', 'true');

@@ -49,13 +49,16 @@ export type StoredMeme = Omit<Meme, 'remaining'> & {
 /** How many undelivered memes one call lists. */
 export const UNDELIVERED_LIMIT = 100;
 
-/** What the caller may get: the token's premium claim, and the subscription's answer (a promise, so it can run beside other work). */
+/**
+ * What the caller may get: the token's premium claim, and the subscription's answer (when not
+ * known at once, a promise, so the lookup can run beside other work).
+ */
 export interface CallerAccess {
   readonly claimsPremium: boolean;
-  readonly premium: Promise<boolean>;
+  readonly premium: boolean | Promise<boolean>;
 }
 
-const STANDARD_ACCESS: CallerAccess = { claimsPremium: false, premium: Promise.resolve(false) };
+const STANDARD_ACCESS: CallerAccess = { claimsPremium: false, premium: false };
 
 export interface MemeResult {
   readonly meme: Meme;

@@ -61,11 +61,16 @@ export class Subscriptions {
    * once by the instance that granted it and within that time by the others.
    */
   async isPremium(userId: string): Promise<boolean> {
-    if (this.notPremium.has(userId)) return false;
+    if (this.knownNotPremium(userId)) return false;
     const { subscription } = await this.read(userId);
     const premium = subscription !== undefined && isPremiumAt(subscription, Date.now());
     if (!premium) this.notPremium.set(userId, true);
     return premium;
+  }
+
+  /** This process remembers the user is not premium (see isPremium): the answer without a lookup. */
+  knownNotPremium(userId: string): boolean {
+    return this.notPremium.has(userId);
   }
 
   /** As find(), and whether the answer came from the cache. */

@@ -16,9 +16,13 @@ export interface AuthenticatedRequest extends FastifyRequest {
   principal?: Principal;
 }
 
+/** The verified caller of a request that AuthGuard let through. */
+export function callerOf(request: AuthenticatedRequest): Principal {
+  if (!request.principal) throw new Error('Caller read on a public route');
+  return request.principal;
+}
+
 /** The verified caller of the current request. */
-export const Caller = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
-  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-  if (!principal) throw new Error('Caller used on a public route');
-  return principal;
-});
+export const Caller = createParamDecorator((_: unknown, context: ExecutionContext): Principal =>
+  callerOf(context.switchToHttp().getRequest<AuthenticatedRequest>()),
+);

@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../errors/app-error';
+import { RouteMetadata } from '../routing/route-metadata';
 import { Access, ACCESS_KEY, AuthenticatedRequest } from './auth.decorators';
 import { TokenService } from './token.service';
 
@@ -9,16 +10,17 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 /** Global guard: every route needs a valid bearer token unless marked @Public(). */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly access: RouteMetadata<Access>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly tokens: TokenService,
-  ) {}
+  ) {
+    this.access = new RouteMetadata(reflector, ACCESS_KEY);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const access = this.access.of(context);
     if (access && 'public' in access) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppError, AuthenticatedRequest } from '@maas/core';
+import { AppError, AuthenticatedRequest, RouteMetadata } from '@maas/core';
 import { Subscriptions } from '@maas/subscriptions';
 
 const PREMIUM_KEY = 'maas:premium';
@@ -13,8 +13,11 @@ export const Premium = (): MethodDecorator => SetMetadata(PREMIUM_KEY, 'required
 export const PremiumAware = (): MethodDecorator => SetMetadata(PREMIUM_KEY, 'resolved' satisfies PremiumUse);
 
 export interface PremiumAwareRequest extends AuthenticatedRequest {
-  /** Whether the caller has an active premium subscription (false when it cannot be told). */
-  premium?: Promise<boolean>;
+  /**
+   * Whether the caller has an active premium subscription (false when it cannot be told): the
+   * answer itself when this process knows it at once, else a promise of it.
+   */
+  premium?: boolean | Promise<boolean>;
 }
 
 /**
@@ -26,13 +29,17 @@ export interface PremiumAwareRequest extends AuthenticatedRequest {
  */
 @Injectable()
 export class PremiumGuard implements CanActivate {
+  private readonly use: RouteMetadata<PremiumUse>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly subscriptions: Subscriptions,
-  ) {}
+  ) {
+    this.use = new RouteMetadata(reflector, PREMIUM_KEY);
+  }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const use = this.reflector.get<PremiumUse | undefined>(PREMIUM_KEY, context.getHandler());
+    const use = this.use.of(context);
     if (!use) return true;
     const request = context.switchToHttp().getRequest<PremiumAwareRequest>();
     if (!request.principal) return true;
@@ -43,7 +50,8 @@ export class PremiumGuard implements CanActivate {
       });
     }
     // Unknown (subscriptions unreachable): served as standard, never as AI.
-    request.premium = this.subscriptions.isPremium(request.principal.userId).catch(() => false);
+    const { userId } = request.principal;
+    request.premium = this.subscriptions.knownNotPremium(userId) ? false : this.subscriptions.isPremium(userId).catch(() => false);
     return true;
   }
 }
