@@ -52,8 +52,7 @@ export class MemesController {
     const parsed = parseMemeQuery(request.query as Record<string, unknown>, this.config.defaultFormat);
     const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
     const keyProblem = idempotencyKeyProblem(idempotencyKey);
-    const problems = [...(parsed.ok ? [] : parsed.errors), ...(keyProblem ? [keyProblem] : [])];
-    if (!parsed.ok || problems.length > 0) throw AppError.invalid(problems);
+    if (!parsed.ok || keyProblem) throw AppError.invalid([...(parsed.ok ? [] : parsed.errors), ...(keyProblem ? [keyProblem] : [])]);
     const access = { claimsPremium: caller.claimsPremium === true, premium: request.premium ?? false };
     const { meme, replayed } = await this.memes.create(caller.userId, parsed.value, idempotencyKey, access);
     reply.header(TOKENS_REMAINING_HEADER, meme.remaining);
