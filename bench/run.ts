@@ -64,7 +64,11 @@ type CpuSource = 'server' | 'worker' | 'Redis' | 'PostgreSQL' | 'load generator'
 const CPU_SOURCES: CpuSource[] = ['server', 'worker', 'Redis', 'PostgreSQL', 'load generator', 'whole machine'];
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux this runs on
 
-/** CPU time (ticks) used so far by a process, or by the whole machine (pid 0); 0 if it is gone. */
+/**
+ * CPU time (ticks) used so far by a process and by its children that have exited (PostgreSQL's
+ * short-lived backends and autovacuum workers: without them a sum over processes can shrink), or
+ * by the whole machine (pid 0); 0 if the process is gone.
+ */
 function cpuTicks(pid: number): number {
   try {
     if (pid === 0) {
@@ -72,7 +76,8 @@ function cpuTicks(pid: number): number {
       return user + nice + system + irq + softirq + steal;
     }
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    // utime, stime, then cutime and cstime: the children this process has waited for.
+    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   } catch {
     return 0;
   }
