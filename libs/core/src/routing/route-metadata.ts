@@ -18,7 +18,8 @@ export class RouteMetadata<T> {
   ) {}
 
   of(context: ExecutionContext): T | undefined {
-    const [controller, handler] = [context.getClass(), context.getHandler()];
+    const controller = context.getClass();
+    const handler = context.getHandler();
     let byHandler = this.byClass.get(controller);
     if (!byHandler) this.byClass.set(controller, (byHandler = new Map()));
     if (byHandler.has(handler)) return byHandler.get(handler);
