@@ -1,8 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
-type Target = object;
-
 /**
  * One metadata key of the routes, read once per route: Reflector reads it through
  * reflect-metadata on every call, and global guards ask on every request. The handler's value
@@ -10,7 +8,7 @@ type Target = object;
  * so this holds one entry per route at most.
  */
 export class RouteMetadata<T> {
-  private readonly byClass = new Map<Target, Map<Target, T | undefined>>();
+  private readonly byClass = new Map<object, Map<object, T | undefined>>();
 
   constructor(
     private readonly reflector: Reflector,
