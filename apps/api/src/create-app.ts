@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as Pino } from 'pino';
-import { AuthenticatedRequest, createPino, PinoLoggerService, RuntimeConfig } from '@maas/core';
+import { AuthenticatedRequest, createPino, limitPublicRequests, PinoLoggerService, RuntimeConfig } from '@maas/core';
 import { storedObjectsDir } from '@maas/memes';
 import { serveStoredObjects } from '@maas/storage';
 import { AppModule } from './app.module';
@@ -33,6 +33,8 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
     // No Nest middleware here (guards, filters and Fastify hooks do that work): without it, Nest
     // would register @fastify/middie, one more hook on every request.
     skipMiddie: true,
+    // X-Forwarded-For names the client only when it comes from a configured proxy.
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     // Honour a caller's or proxy's request id when it is sane, so logs correlate across hops.
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];
@@ -51,6 +53,7 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
     });
     done();
   });
+  limitPublicRequests(fastify, { perMinute: config.publicRateLimitPerMinute, trustedProxies: config.trustedProxies });
   // One log line per request. The query string is left out: it carries user text.
   fastify.addHook('onResponse', (request, reply, done) => {
     pino.info(

@@ -25,3 +25,5 @@ export * from './throttling/user-throttler.guard';
 export * from './throttling/redis-throttler.storage';
 export * from './validation/pipes';
 export * from './queue/job-queue';
+export * from './throttling/public-rate-limit';
+export * from './health/readiness';

@@ -41,6 +41,9 @@ describe('loadConfig', () => {
         jwtIssuer: 'maas',
         jwtAudience: 'maas-api',
         rateLimitPerMinute: 600,
+        publicRateLimitPerMinute: 600,
+        trustedProxies: [],
+        healthCheckIntervalMs: 1000,
         memeCosts: { text: 1, image: 3, video: 10 },
         defaultFormat: 'text',
         asyncFormats: ['video'],
@@ -110,6 +113,9 @@ describe('loadConfig', () => {
           JWT_ISSUER: 'issuer',
           JWT_AUDIENCE: 'audience',
           RATE_LIMIT_PER_MINUTE: '60',
+          PUBLIC_RATE_LIMIT_PER_MINUTE: '30',
+          TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.7,2001:db8::/32',
+          HEALTH_CHECK_INTERVAL_MS: '500',
           MEME_COST_TEXT: '5',
           MEME_COST_IMAGE: '6',
           MEME_COST_VIDEO: '70',
@@ -170,6 +176,9 @@ describe('loadConfig', () => {
         jwtIssuer: 'issuer',
         jwtAudience: 'audience',
         rateLimitPerMinute: 60,
+        publicRateLimitPerMinute: 30,
+        trustedProxies: ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32'],
+        healthCheckIntervalMs: 500,
         memeCosts: { text: 5, image: 6, video: 70 },
         defaultFormat: 'random',
         asyncFormats: ['image', 'video'],
@@ -367,6 +376,8 @@ describe('loadConfig', () => {
       ['RATE_LIMIT_PER_MINUTE', '-1', 0, 1000000000],
       ['RATE_LIMIT_PER_MINUTE', '1000000001', 0, 1000000000],
       ['RATE_LIMIT_PER_MINUTE', '99999999999999999999', 0, 1000000000],
+      ['PUBLIC_RATE_LIMIT_PER_MINUTE', '-1', 0, 1000000000],
+      ['HEALTH_CHECK_INTERVAL_MS', '99', 100, 60000],
       ['MEME_COST_TEXT', '0', 1, 1000000],
       ['MEME_COST_VIDEO', '0', 1, 1000000],
       ['JOB_CONCURRENCY', '0', 1, 64],
@@ -379,6 +390,10 @@ describe('loadConfig', () => {
 
     it.each(['yes', 'no', 'on', 'off', '2', 'truee', 'enabled'])('rejects DOCS_ENABLED=%j', (DOCS_ENABLED) => {
       expect(problemsOf({ DOCS_ENABLED })).toEqual([`DOCS_ENABLED must be true or false, got "${DOCS_ENABLED}"`]);
+    });
+
+    it.each(['localhost', '10.0.0.0/33', '::1/129', '10.0.0.1/8/8', '10.0.0.0/', '300.1.1.1', '10.0.0.0/-1'])('rejects TRUSTED_PROXIES=%j', (entry) => {
+      expect(problemsOf({ TRUSTED_PROXIES: `127.0.0.1,${entry}` })).toEqual([`TRUSTED_PROXIES must list IP addresses or CIDR ranges, got "${entry}"`]);
     });
 
     it.each(['prod', 'Production', 'PRODUCTION', 'staging', 'dev'])('rejects NODE_ENV=%j', (NODE_ENV) => {

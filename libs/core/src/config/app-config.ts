@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -47,6 +48,12 @@ export interface AppConfig {
   readonly jwtAudience: string;
   /** Requests per user per minute; 0 disables rate limiting. */
   readonly rateLimitPerMinute: number;
+  /** Unauthenticated requests (and requests answered 401) per client IP per minute, per instance; 0 disables. */
+  readonly publicRateLimitPerMinute: number;
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For names the client; empty: the socket's address does. */
+  readonly trustedProxies: readonly string[];
+  /** How often readiness checks PostgreSQL and Redis in the background. */
+  readonly healthCheckIntervalMs: number;
   readonly memeCosts: Readonly<Record<MemeFormat, number>>;
   /** The format of a request that names none. */
   readonly defaultFormat: RequestedFormat;
@@ -170,6 +177,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jwtIssuer: read.string('JWT_ISSUER', 'maas'),
     jwtAudience: read.string('JWT_AUDIENCE', 'maas-api'),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000_000),
+    publicRateLimitPerMinute: read.int('PUBLIC_RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000_000),
+    trustedProxies: trustedProxies(read.optionalString('TRUSTED_PROXIES'), problems),
+    healthCheckIntervalMs: read.int('HEALTH_CHECK_INTERVAL_MS', 1000, 100, 60_000),
     memeCosts: {
       text: read.int('MEME_COST_TEXT', 1, 1, 1_000_000),
       image: read.int('MEME_COST_IMAGE', 3, 1, 1_000_000),
@@ -212,6 +222,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** A comma-separated list of IPv4/IPv6 addresses or CIDR ranges. */
+function trustedProxies(raw: string | undefined, problems: string[]): readonly string[] {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const bad = entries.filter((entry) => {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || rest.length > 0) return true;
+    return prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  });
+  if (bad.length > 0) problems.push(`TRUSTED_PROXIES must list IP addresses or CIDR ranges, got "${bad.join(', ')}"`);
+  return entries;
 }
 
 function storageSettings(read: EnvReader, problems: string[]): StorageSettings {

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { LifecycleModule } from '../lifecycle/shutdown';
 import { HealthController } from './health.controller';
+import { Readiness } from './readiness';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), LifecycleModule],
+  imports: [LifecycleModule],
   controllers: [HealthController],
+  providers: [Readiness],
+  exports: [Readiness],
 })
 export class HealthModule {}

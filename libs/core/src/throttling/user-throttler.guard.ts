@@ -21,8 +21,8 @@ import { RedisThrottlerStorage } from './redis-throttler.storage';
  * Not the stock ThrottlerGuard: this API sets one limit, once, in ThrottlingModule, never per
  * route, so its per-request work is not needed (six @Throttle/@SkipThrottle metadata lookups, a
  * per-route key, a chain of promises). With the Redis storage a hit is nearly always counted at
- * once (see RedisThrottlerStorage.count), and the guard answers synchronously. Public routes
- * (health probes) have no caller and are not limited.
+ * once (see RedisThrottlerStorage.count), and the guard answers synchronously. Requests without
+ * a caller are limited per client IP instead, before they reach Nest (limitPublicRequests).
  */
 @Injectable()
 export class UserThrottlerGuard implements CanActivate {

@@ -52,9 +52,13 @@ export class ShortLinks {
     }
   }
 
-  /** The stored object's key, or undefined for an unknown or expired code. */
+  /**
+   * The stored object's key, or undefined for an unknown or expired code. Anyone can ask, so the
+   * lookups have their own breaker and share of the pool ('links'): a flood of them is queued or
+   * refused there and cannot slow or open the sales' breaker.
+   */
   async resolve(code: string): Promise<string | undefined> {
-    const rows = await this.breakers.run('postgres', () =>
+    const rows = await this.breakers.run('links', () =>
       this.db.query('SELECT object_key FROM short_links WHERE code = $1', [code]),
     );
     return rows[0]?.object_key;
