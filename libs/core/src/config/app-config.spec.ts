@@ -48,6 +48,7 @@ describe('loadConfig', () => {
         defaultFormat: 'text',
         asyncFormats: ['video'],
         syncGenerationBudgetMs: 2000,
+        syncGenerationRetrySeconds: 30,
         publicBaseUrl: 'http://localhost:3000',
         storage: { driver: 'filesystem' },
         objectRetentionDays: 0,
@@ -122,6 +123,7 @@ describe('loadConfig', () => {
           DEFAULT_FORMAT: 'random',
           ASYNC_FORMATS: 'image, video,image',
           SYNC_GENERATION_BUDGET_MS: '250',
+          SYNC_GENERATION_RETRY_SECONDS: '5',
           PUBLIC_BASE_URL: 'https://memes.example.com/api/',
           STORAGE_DRIVER: 's3',
           S3_BUCKET: 'memes',
@@ -183,6 +185,7 @@ describe('loadConfig', () => {
         defaultFormat: 'random',
         asyncFormats: ['image', 'video'],
         syncGenerationBudgetMs: 250,
+        syncGenerationRetrySeconds: 5,
         publicBaseUrl: 'https://memes.example.com/api',
         storage: {
           driver: 's3',

@@ -61,6 +61,8 @@ export interface AppConfig {
   readonly asyncFormats: readonly MemeFormat[];
   /** Other formats also go asynchronous while their recent generation time exceeds this. */
   readonly syncGenerationBudgetMs: number;
+  /** A format gone asynchronous for being slow is tried synchronously again once its newest measurement is this old. */
+  readonly syncGenerationRetrySeconds: number;
   /** Where this API is reached from outside: short links are built on it. */
   readonly publicBaseUrl: string;
   readonly storage: StorageSettings;
@@ -188,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     defaultFormat: read.oneOf('DEFAULT_FORMAT', REQUESTABLE_FORMATS, 'text'),
     asyncFormats,
     syncGenerationBudgetMs: read.int('SYNC_GENERATION_BUDGET_MS', 2000, 1, 600_000),
+    syncGenerationRetrySeconds: read.int('SYNC_GENERATION_RETRY_SECONDS', 30, 1, 86_400),
     publicBaseUrl,
     storage: storageSettings(read, problems),
     objectRetentionDays: read.int('OBJECT_RETENTION_DAYS', 0, 0, 36_500),
