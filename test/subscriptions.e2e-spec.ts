@@ -308,7 +308,8 @@ describe.each(ledgerModes({ cluster: true }))('subscriptions, %s cache', (mode: 
       [{ periodDays: 3661 }, ['periodDays']],
       [{ periodDays: 1.5 }, ['periodDays']],
       [{ periodDays: '30' }, ['periodDays']],
-      [{ status: 'cancelled' }, ['status']],
+      [{ status: 'cancelled', periodDays: 5 }, ['periodDays']],
+      [{ status: 'paused' }, ['status']],
       [{ status: 'active', plan: 'gold' }, ['plan']],
       [{ periodDays: -1, status: 'paused' }, ['periodDays', 'status']],
     ];
@@ -325,6 +326,124 @@ describe.each(ledgerModes({ cluster: true }))('subscriptions, %s cache', (mode: 
     expect(view).toMatchObject({ status: 'active', premium: true });
     expect(time(view.currentPeriodEnd) - time(view.currentPeriodStart)).toBe(30 * DAY_MS);
     expect(await grant(api, user, { periodDays: 3660 })).toMatchObject({ status: 200 });
+  });
+
+  /** The admin view of `user`'s subscription, without `cached` (which PUT answers not). */
+  async function adminView(user: string): Promise<Json> {
+    const { status, body } = await call(api, 'GET', `/admin/subscriptions/${user}`, adminToken(api));
+    expect(status).toBe(200);
+    const { cached, ...view } = body;
+    expect(typeof cached).toBe('boolean');
+    return view;
+  }
+
+  /** The row's period end exactly as PostgreSQL holds it (microseconds). */
+  async function storedEnd(user: string): Promise<string> {
+    const { rows } = await db.query(`SELECT to_char(current_period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS end FROM subscriptions WHERE user_id = $1`, [user]);
+    return rows[0].end;
+  }
+
+  it('PUT takes back what GET answers: active, past_due, cancelled or ended, the same body changes nothing', async () => {
+    const [active, pastDue, cancelled, ended] = ['active', 'past-due', 'cancelled', 'ended'].map((name) => uniqueUser(`sub-put-${name}`));
+    expect((await grant(api, active)).status).toBe(201);
+    expect((await grant(api, pastDue, { status: 'past_due' })).status).toBe(201);
+    expect((await grant(api, cancelled)).status).toBe(201);
+    expect((await call(api, 'DELETE', `/admin/subscriptions/${cancelled}`, adminToken(api))).status).toBe(200);
+    expect((await grant(api, ended)).status).toBe(201);
+    await db.query(`UPDATE subscriptions SET current_period_start = now() - interval '40 days', current_period_end = now() - interval '10 days' WHERE user_id = $1`, [ended]);
+    await subscriptions.find(ended); // cached, so the GET below says cached: true and PUT gets it back too
+
+    for (const user of [active, pastDue, cancelled, ended]) {
+      const raw = await call(api, 'GET', `/admin/subscriptions/${user}`, adminToken(api));
+      const before = await storedEnd(user);
+      const put = await grant(api, user, raw.body);
+      const { cached, ...view } = raw.body;
+      expect(typeof cached).toBe('boolean');
+      expect(put).toEqual({ status: 200, body: view });
+      expect(await adminView(user)).toEqual(view);
+      expect(await storedEnd(user)).toBe(before); // microseconds and all: not rewritten at millisecond precision
+      // The user's own view, sent back by an admin, is the same representation.
+      const mine = await call(api, 'GET', '/subscriptions/me', api.token(user));
+      expect(await grant(api, user, mine.body)).toEqual({ status: 200, body: view });
+    }
+    expect(await adminView(ended)).toMatchObject({ status: 'active', premium: false });
+    expect(await adminView(cancelled)).toMatchObject({ status: 'cancelled', premium: false });
+  });
+
+  it('PUT with a new currentPeriodEnd sets exactly that end, earlier or later, and is seen at once', async () => {
+    const user = uniqueUser('sub-put-end');
+    const end = new Date(Math.floor(Date.now() / 1000) * 1000 + 10 * DAY_MS + 123).toISOString();
+    const created = await grant(api, user, { plan: 'premium', currentPeriodEnd: end });
+    expect(created).toMatchObject({ status: 201, body: { userId: user, plan: 'premium', status: 'active', premium: true, currentPeriodEnd: end } });
+    expect(await storedEnd(user)).toBe(`${end.slice(0, 23)}000`);
+    expect(await subscriptions.isPremium(user)).toBe(true);
+
+    // The GET body back with only the end changed: earlier than before (not "the later of" as periodDays does).
+    const view = await adminView(user);
+    const earlier = new Date(time(end) - 3 * DAY_MS - 100).toISOString();
+    const moved = await grant(api, user, { ...view, currentPeriodEnd: earlier });
+    expect(moved).toMatchObject({ status: 200, body: { currentPeriodEnd: earlier, currentPeriodStart: view.currentPeriodStart, createdAt: view.createdAt } });
+    expect(time(moved.body.updatedAt)).toBeGreaterThan(time(view.updatedAt));
+    expect(await adminView(user)).toEqual(moved.body);
+
+    // Another time zone names the same instant.
+    const zoned = new Date(time(end) + 2 * DAY_MS);
+    const inZone = new Date(zoned.getTime() + 2 * 3600 * 1000).toISOString().replace('Z', '+02:00');
+    expect(await grant(api, user, { currentPeriodEnd: inZone, status: 'past_due' })).toMatchObject({
+      status: 200,
+      body: { currentPeriodEnd: zoned.toISOString(), status: 'past_due', premium: false },
+    });
+    expect(await subscriptions.isPremium(user)).toBe(false);
+
+    // A cancelled subscription given a new end and status active: a new period, starting now.
+    expect((await call(api, 'DELETE', `/admin/subscriptions/${user}`, adminToken(api))).status).toBe(200);
+    const before = Date.now();
+    const revived = await grant(api, user, { status: 'active', currentPeriodEnd: end });
+    expect(revived).toMatchObject({ status: 200, body: { status: 'active', premium: true, currentPeriodEnd: end } });
+    expect(time(revived.body.currentPeriodStart)).toBeGreaterThanOrEqual(before - 1000);
+    expect(await subscriptions.isPremium(user)).toBe(true);
+
+    // Status cancelled through PUT cancels, keeping the period.
+    const cancelled = await grant(api, user, { ...(await adminView(user)), status: 'cancelled' });
+    expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled', premium: false, currentPeriodEnd: end } });
+    expect(await subscriptions.isPremium(user)).toBe(false);
+  });
+
+  it('PUT refuses bad periods and combinations with 400 per field, and changes nothing', async () => {
+    const user = uniqueUser('sub-put-bad');
+    expect((await grant(api, user, { periodDays: 10 })).status).toBe(201);
+    const view = await adminView(user);
+    const future = new Date(Date.now() + 5 * DAY_MS).toISOString();
+    const cases: [object, string[]][] = [
+      [{ periodDays: 5, currentPeriodEnd: future }, ['periodDays']],
+      [{ ...view, periodDays: 5 }, ['periodDays']],
+      [{ currentPeriodEnd: new Date(Date.now() - DAY_MS).toISOString() }, ['currentPeriodEnd']],
+      [{ currentPeriodEnd: new Date(Date.now() + 3661 * DAY_MS).toISOString() }, ['currentPeriodEnd']],
+      [{ currentPeriodEnd: '2031-02-30T00:00:00.000Z' }, ['currentPeriodEnd']],
+      [{ currentPeriodEnd: '2031-01-01' }, ['currentPeriodEnd']],
+      [{ currentPeriodEnd: '2031-01-01T00:00:00' }, ['currentPeriodEnd']],
+      [{ currentPeriodEnd: '2031-01-01T00:00:00.123456Z' }, ['currentPeriodEnd']],
+      [{ currentPeriodEnd: 1924992000000 }, ['currentPeriodEnd']],
+      [{ currentPeriodEnd: 'tomorrow' }, ['currentPeriodEnd']],
+      [{ ...view, plan: 'gold' }, ['plan']],
+      [{ ...view, userId: 'someone-else' }, ['userId']],
+      [{ ...view, premium: 'yes' }, ['premium']],
+      [{ ...view, currentPeriodStart: 'yesterday' }, ['currentPeriodStart']],
+      [{ ...view, status: 'cancelled', currentPeriodEnd: future }, ['currentPeriodEnd']],
+      [{ ...view, owner: 'me' }, ['owner']],
+    ];
+    for (const [body, fields] of cases) {
+      const answer = await grant(api, user, body);
+      expect({ body, status: answer.status, code: answer.body.code }).toEqual({ body, status: 400, code: 'invalid_request' });
+      expect({ body, fields: [...new Set((answer.body.errors as { field: string }[]).map((error) => error.field))].sort() }).toEqual({ body, fields });
+    }
+    expect(await adminView(user)).toEqual(view);
+
+    // A past end is only accepted as the current one: a user without a subscription has none.
+    const nobody = uniqueUser('sub-put-nobody');
+    expect(await grant(api, nobody, { currentPeriodEnd: view.currentPeriodStart })).toMatchObject({ status: 400, body: { errors: [{ field: 'currentPeriodEnd' }] } });
+    expect(await grant(api, nobody, { status: 'cancelled' })).toMatchObject({ status: 404, body: { code: 'subscription_not_found' } });
+    expect(await subscriptions.find(nobody)).toBeUndefined();
   });
 
   it('BOLA: /subscriptions/me answers the caller only, whatever the request says', async () => {

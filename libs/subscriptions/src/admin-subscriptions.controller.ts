@@ -40,19 +40,30 @@ export class AdminSubscriptionsController {
 
   @Put(':userId')
   @ApiOperation({
-    summary: 'Grant or renew a premium subscription',
+    summary: 'Set a subscription: grant, renew, change its period end or status',
     description:
-      'New: active (or past_due) from now for `periodDays`. Existing: the status is set and the period end moves `periodDays` past the later of now and the current end; the period restarts now if it had ended or was cancelled.',
+      'The body is the subscription as wanted, in the shape GET answers (a GET body sent back changes nothing). ' +
+      '`currentPeriodEnd` sets the end exactly (in the future, or the current end unchanged); without it, `periodDays` (default 30) renews: ' +
+      'new: from now; existing: the end moves `periodDays` past the later of now and the current end, and the period restarts now if it had ended or was cancelled. ' +
+      '`status` (default active) is set; cancelled cancels an existing subscription. Read-only fields (userId, premium, cached, currentPeriodStart, createdAt, updatedAt) are ignored; a userId must be the path\'s.',
   })
   @ApiCreatedResponse({ type: SubscriptionDto, description: 'Created.' })
-  @ApiOkResponse({ type: SubscriptionDto, description: 'Renewed.' })
-  @ApiResponse({ status: 400, description: 'invalid_request: a bad or unknown field (per field in `errors`).' })
+  @ApiOkResponse({ type: SubscriptionDto, description: 'Updated (or unchanged).' })
+  @ApiResponse({ status: 400, description: 'invalid_request: a bad or unknown field, or periodDays with currentPeriodEnd (per field in `errors`).' })
+  @ApiResponse({ status: 404, description: 'subscription_not_found: status cancelled for a user without a subscription.' })
   async grant(
     @Param('userId', UserIdPipe) userId: string,
     @Body(BodyValidationPipe) body: GrantSubscriptionDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SubscriptionView> {
-    const { subscription, created } = await this.subscriptions.grant(userId, { periodDays: body.periodDays, status: body.status });
+    if (body.userId !== undefined && body.userId !== userId) {
+      throw AppError.invalid([{ field: 'userId', message: 'must be the user of the path (it is read-only)' }]);
+    }
+    const { subscription, created } = await this.subscriptions.put(userId, {
+      status: body.status,
+      periodDays: body.periodDays,
+      currentPeriodEnd: body.currentPeriodEnd === undefined ? undefined : new Date(body.currentPeriodEnd),
+    });
     reply.status(created ? 201 : 200);
     return subscription;
   }

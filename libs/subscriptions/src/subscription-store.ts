@@ -11,6 +11,12 @@ export interface GrantOptions {
   readonly status: Extract<SubscriptionStatus, 'active' | 'past_due'>;
 }
 
+export interface PeriodEndOptions {
+  /** The period's end, exactly (millisecond precision, as the API shows it). */
+  readonly currentPeriodEnd: Date;
+  readonly status: Extract<SubscriptionStatus, 'active' | 'past_due'>;
+}
+
 export interface GrantOutcome {
   readonly subscription: Subscription;
   /** true: a new subscription; false: an existing one renewed. */
@@ -29,6 +35,8 @@ export interface SubscriptionPage {
   readonly total: number;
 }
 
+/** PostgreSQL's check_violation. */
+const CHECK_VIOLATION = '23514';
 const QUERIES_METRIC = 'maas_subscription_queries_total';
 const QUERIES_HELP = 'SQL queries for subscriptions';
 
@@ -93,6 +101,45 @@ export class SubscriptionStore {
     return { subscription: subscriptionOf(row), created: row.created };
   }
 
+  /**
+   * Creates or updates a subscription to end exactly at `currentPeriodEnd`, in one statement. The
+   * end is compared at millisecond precision (what the API shows; PostgreSQL keeps microseconds), so
+   * a subscription sent back as read is left exactly as it was, updated_at included. A new end
+   * restarts the period now if it was over or cancelled, as a renewal does. A new end must lie
+   * ahead by PostgreSQL's clock: otherwise nothing is written and undefined is answered (an end
+   * already past, even the current one, fails the period check of the row proposed for insertion,
+   * which PostgreSQL checks before it finds the conflict: see setStatus for that case).
+   */
+  async setPeriodEnd(userId: string, { currentPeriodEnd, status }: PeriodEndOptions): Promise<GrantOutcome | undefined> {
+    const same = `date_trunc('milliseconds', s.current_period_end) = EXCLUDED.current_period_end`;
+    const rows = await this.query<Row & { created: boolean }>(
+      `INSERT INTO subscriptions AS s (user_id, plan, status, current_period_start, current_period_end)
+       VALUES ($1, 'premium', $2, now(), $3::timestamptz)
+       ON CONFLICT (user_id) DO UPDATE SET
+         status = EXCLUDED.status,
+         current_period_start = CASE WHEN NOT (${same}) AND (s.current_period_end <= now() OR s.status = 'cancelled') THEN now() ELSE s.current_period_start END,
+         current_period_end = CASE WHEN ${same} THEN s.current_period_end ELSE EXCLUDED.current_period_end END,
+         updated_at = CASE WHEN ${same} AND s.status = EXCLUDED.status THEN s.updated_at ELSE now() END
+       WHERE ${same} OR EXCLUDED.current_period_end > now()
+       RETURNING ${COLUMNS}, (xmax = 0) AS created`,
+      [userId, status, currentPeriodEnd.toISOString()],
+      // A new subscription whose end PostgreSQL's clock already sees as past breaks the period check.
+      CHECK_VIOLATION,
+    );
+    const [row] = rows;
+    return row && { subscription: subscriptionOf(row), created: row.created };
+  }
+
+  /** Sets the status of an existing subscription and keeps its period; updated_at moves only if the status does. */
+  async setStatus(userId: string, status: Extract<SubscriptionStatus, 'active' | 'past_due'>): Promise<Subscription | undefined> {
+    const [row] = await this.update<Row>(
+      `UPDATE subscriptions SET status = $2::varchar, updated_at = CASE WHEN status = $2::varchar THEN updated_at ELSE now() END
+       WHERE user_id = $1 RETURNING ${COLUMNS}`,
+      [userId, status],
+    );
+    return row && subscriptionOf(row);
+  }
+
   /** Cancels (premium ends at once; the period is kept for the record). Cancelling again changes nothing. */
   async cancel(userId: string): Promise<Subscription | undefined> {
     const [row] = await this.update<Row>(
@@ -124,9 +171,9 @@ export class SubscriptionStore {
     return { items: rows.map(subscriptionOf), total };
   }
 
-  /** A SELECT, or an INSERT … RETURNING: the rows. */
-  private async query<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
-    return (await this.run(sql, parameters)) as T[];
+  /** A SELECT, or an INSERT … RETURNING: the rows; none when it failed with SQLSTATE `refusedAs`. */
+  private async query<T>(sql: string, parameters: readonly unknown[], refusedAs?: string): Promise<T[]> {
+    return (await this.run(sql, parameters, refusedAs)) as T[];
   }
 
   /** An UPDATE … RETURNING: TypeORM answers it with [rows, affected count]. */
@@ -135,10 +182,16 @@ export class SubscriptionStore {
     return rows;
   }
 
-  private run(sql: string, parameters: readonly unknown[]): Promise<unknown> {
-    return this.breakers.run('postgres', () => {
+  private run(sql: string, parameters: readonly unknown[], refusedAs?: string): Promise<unknown> {
+    return this.breakers.run('postgres', async () => {
       this.metrics.count(QUERIES_METRIC, QUERIES_HELP);
-      return this.db.query(sql, [...parameters]);
+      try {
+        return await this.db.query(sql, [...parameters]);
+      } catch (error) {
+        // A refusal is an answer, not an outage: it must not count against the breaker.
+        if (refusedAs !== undefined && (error as { code?: string }).code === refusedAs) return [];
+        throw error;
+      }
     });
   }
 }

@@ -34,6 +34,14 @@ function setUp({ stored, invalidation = 'ok' }: { stored?: Subscription; invalid
       return stored && { ...stored, status: 'cancelled' as const };
     }),
     list: jest.fn(async () => ({ items: [], total: 0 })),
+    setPeriodEnd: jest.fn(async (_userId: string, { currentPeriodEnd }: { currentPeriodEnd: Date }) => {
+      calls.push('store.setPeriodEnd');
+      return { subscription: { ...subscription('active', 0), currentPeriodEnd }, created: false };
+    }),
+    setStatus: jest.fn(async () => {
+      calls.push('store.setStatus');
+      return stored;
+    }),
   };
   const cache: SubscriptionCache = {
     read: async (_userId: string, load: () => Promise<Subscription | undefined>): Promise<CacheRead> => ({ subscription: await load(), cached: false }),
@@ -103,6 +111,46 @@ describe('Subscriptions', () => {
     const { service, store } = setUp({});
     await expect(service.grant('alice', { periodDays })).rejects.toMatchObject({ code: 'invalid_request' });
     expect(store.grant).not.toHaveBeenCalled();
+  });
+
+  describe('put', () => {
+    const writes = (store: ReturnType<typeof setUp>['store']) =>
+      [store.grant, store.setPeriodEnd, store.setStatus, store.cancel].reduce((n, write) => n + write.mock.calls.length, 0);
+
+    it.each([
+      ['periodDays with currentPeriodEnd', { periodDays: 5, currentPeriodEnd: new Date(Date.now() + DAY_MS) }, 'periodDays'],
+      ['an end more than 3660 days ahead', { currentPeriodEnd: new Date(Date.now() + 3661 * DAY_MS) }, 'currentPeriodEnd'],
+      ['a past end that is not the current one', { currentPeriodEnd: new Date(Date.now() - DAY_MS) }, 'currentPeriodEnd'],
+      ['cancelled with periodDays', { status: 'cancelled' as const, periodDays: 3 }, 'periodDays'],
+      ['cancelled with another end', { status: 'cancelled' as const, currentPeriodEnd: new Date(Date.now() + 2 * DAY_MS) }, 'currentPeriodEnd'],
+    ])('refuses %s with 400 on that field, writing nothing', async (_, desired, field) => {
+      const { service, store } = setUp({ stored: subscription('active', DAY_MS) });
+      await expect(service.put('alice', desired)).rejects.toMatchObject({ code: 'invalid_request', extensions: { errors: [{ field }] } });
+      expect(writes(store)).toBe(0);
+    });
+
+    it('sets a future end through the store, then drops the cache entry', async () => {
+      const { service, calls } = setUp({});
+      const end = new Date(Date.now() + 7 * DAY_MS);
+      expect((await service.put('alice', { currentPeriodEnd: end })).subscription.currentPeriodEnd).toBe(end.toISOString());
+      expect(calls).toEqual(['store.setPeriodEnd', 'cache.invalidate']);
+    });
+
+    it('keeps an ended period sent back unchanged, setting only the status', async () => {
+      const stored = subscription('active', -DAY_MS);
+      const { service, store, calls } = setUp({ stored });
+      await service.put('alice', { status: 'past_due', currentPeriodEnd: new Date(stored.currentPeriodEnd.getTime()) });
+      expect(store.setStatus).toHaveBeenCalledWith('alice', 'past_due');
+      expect(calls).toEqual(['store.setStatus', 'cache.invalidate']);
+    });
+
+    it('without an end, is a grant (periodDays defaulting to 30); cancelled is a cancellation', async () => {
+      const { service, store } = setUp({ stored: subscription('active', DAY_MS) });
+      await service.put('alice', { status: 'past_due' });
+      expect(store.grant).toHaveBeenCalledWith('alice', { periodDays: 30, status: 'past_due' });
+      expect((await service.put('alice', { status: 'cancelled' })).subscription).toMatchObject({ status: 'cancelled' });
+      await expect(setUp({}).service.put('bob', { status: 'cancelled' })).rejects.toMatchObject({ code: 'subscription_not_found' });
+    });
   });
 
   it('a cancellation of nobody invalidates nothing', async () => {

@@ -4,10 +4,19 @@ import { ListQuery, PAGE_SIZE } from './list-query';
 import { LruCache } from './lru-cache';
 import { isPremiumAt, Subscription, SubscriptionView, viewOf } from './subscription';
 import { reason, SubscriptionCache } from './subscription-cache';
+import { SubscriptionStatus } from './subscription.entity';
 import { GrantOptions, SubscriptionStore } from './subscription-store';
 
 export const DEFAULT_PERIOD_DAYS = 30;
 export const MAX_PERIOD_DAYS = 3660;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** A subscription as an admin wants it (PUT): the period by its exact end, or renewed by `periodDays`. */
+export interface DesiredSubscription {
+  readonly status?: SubscriptionStatus;
+  readonly periodDays?: number;
+  readonly currentPeriodEnd?: Date;
+}
 
 export interface SubscriptionLookup {
   readonly subscription: SubscriptionView | undefined;
@@ -89,6 +98,50 @@ export class Subscriptions {
     this.notPremium.delete(userId);
     await this.invalidate(userId);
     return { subscription: viewOf(subscription, Date.now()), created };
+  }
+
+  /**
+   * Makes the subscription what `desired` says. Without `currentPeriodEnd` it is a grant (see
+   * grant). With it, the period ends exactly then: a new end must lie ahead, at most
+   * MAX_PERIOD_DAYS; the current end sent back unchanged is always accepted, even if past. Status
+   * cancelled cancels an existing subscription and keeps its period (periodDays would renew it: 400).
+   */
+  async put(userId: string, desired: DesiredSubscription): Promise<{ subscription: SubscriptionView; created: boolean }> {
+    const { status = 'active', periodDays, currentPeriodEnd } = desired;
+    if (periodDays !== undefined && currentPeriodEnd !== undefined) {
+      throw AppError.invalid([{ field: 'periodDays', message: 'give periodDays or currentPeriodEnd, not both' }]);
+    }
+    if (status === 'cancelled') return this.cancelAsPut(userId, periodDays, currentPeriodEnd);
+    if (currentPeriodEnd === undefined) return this.grant(userId, { periodDays, status });
+    const endProblem = [{ field: 'currentPeriodEnd', message: `must lie ahead (at most ${MAX_PERIOD_DAYS} days), or be the current end unchanged` }];
+    const now = Date.now();
+    if (currentPeriodEnd.getTime() > now + MAX_PERIOD_DAYS * DAY_MS) throw AppError.invalid(endProblem);
+    let outcome: { subscription: Subscription; created: boolean } | undefined;
+    if (currentPeriodEnd.getTime() <= now) {
+      // Only the current end may be in the past (a period that has ended, sent back as read): the period stays.
+      const current = await this.store.find(userId);
+      if (current?.currentPeriodEnd.getTime() !== currentPeriodEnd.getTime()) throw AppError.invalid(endProblem);
+      const subscription = await this.store.setStatus(userId, status);
+      outcome = subscription && { subscription, created: false };
+    } else {
+      outcome = await this.store.setPeriodEnd(userId, { currentPeriodEnd, status });
+    }
+    if (!outcome) throw AppError.invalid(endProblem);
+    this.notPremium.delete(userId);
+    await this.invalidate(userId);
+    return { subscription: viewOf(outcome.subscription, Date.now()), created: outcome.created };
+  }
+
+  private async cancelAsPut(userId: string, periodDays: number | undefined, end: Date | undefined): Promise<{ subscription: SubscriptionView; created: false }> {
+    if (periodDays !== undefined) throw AppError.invalid([{ field: 'periodDays', message: 'a cancelled subscription is not renewed: set status active' }]);
+    const current = await this.store.find(userId);
+    if (!current) throw new AppError('subscription_not_found');
+    if (end !== undefined && end.getTime() !== current.currentPeriodEnd.getTime()) {
+      throw AppError.invalid([{ field: 'currentPeriodEnd', message: 'a cancelled subscription keeps its period: set status active to change it' }]);
+    }
+    const subscription = await this.cancel(userId);
+    if (!subscription) throw new AppError('subscription_not_found');
+    return { subscription, created: false };
   }
 
   /** Cancels at once; undefined when the user has no subscription. */
