@@ -18,10 +18,12 @@ function main(args: string[]): void {
   }
   const config = loadConfig();
   if (!config.jwtSecret) throw new ConfigError(['JWT_SECRET must be set to issue tokens']);
-  const token = new TokenService(new JwtService(jwtOptions({ ...config, jwtSecret: config.jwtSecret }))).issue(
-    { userId, roles: roles.split(',').filter(Boolean), claimsPremium },
-    Number(hours) * 3600,
-  );
+  const lifetimeSeconds = Number(hours) * 3600;
+  if (lifetimeSeconds > config.jwtMaxLifetimeSeconds) {
+    throw new ConfigError([`${hours} hours is longer than JWT_MAX_LIFETIME_SECONDS (${config.jwtMaxLifetimeSeconds} s): the API would refuse the token`]);
+  }
+  const tokens = new TokenService(new JwtService(jwtOptions({ ...config, jwtSecret: config.jwtSecret })), config.jwtMaxLifetimeSeconds);
+  const token = tokens.issue({ userId, roles: roles.split(',').filter(Boolean), claimsPremium }, lifetimeSeconds);
   process.stdout.write(`${token}\n`);
 }
 

@@ -1,6 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
-import { JwtModule, JwtModuleOptions } from '@nestjs/jwt';
+import { JwtModule, JwtModuleOptions, JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, RuntimeConfig } from '../config/config.module';
 import { TokenService } from './token.service';
 
@@ -18,7 +18,13 @@ export function jwtOptions(config: Pick<RuntimeConfig, 'jwtSecret' | 'jwtIssuer'
 @Global()
 @Module({
   imports: [JwtModule.registerAsync({ inject: [APP_CONFIG], useFactory: jwtOptions })],
-  providers: [TokenService],
+  providers: [
+    {
+      provide: TokenService,
+      inject: [JwtService, APP_CONFIG],
+      useFactory: (jwt: JwtService, config: RuntimeConfig) => new TokenService(jwt, config.jwtMaxLifetimeSeconds),
+    },
+  ],
   exports: [TokenService],
 })
 export class AuthModule {}

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import * as jsonwebtoken from 'jsonwebtoken';
 import { jwtOptions } from './auth.module';
-import { TokenService } from './token.service';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, TokenService } from './token.service';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 const ISSUER = 'maas';
@@ -173,6 +173,40 @@ describe('TokenService', () => {
       ['roles contains a nested array', { roles: [['admin']] }],
     ])('is refused when %s', (_label, claims) => {
       expect(service.verify(forge(claims))).toBeUndefined();
+    });
+  });
+
+  describe('its lifetime', () => {
+    const hourLong = new TokenService(jwtService(), 3600);
+
+    it('defaults to at most 30 days ahead', () => {
+      expect(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS).toBe(30 * 86_400);
+      expect(service.maxLifetimeSeconds).toBe(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
+    });
+
+    it.each<[string, number]>([
+      ['a year', 365 * 86_400],
+      ['31 days', 31 * 86_400],
+      ['30 days and a minute', 30 * 86_400 + 60],
+    ])('refuses an exp %s ahead', (_label, seconds) => {
+      expect(service.verify(forge({ exp: now() + seconds }, { expiresIn: undefined }))).toBeUndefined();
+      expect(service.verify(signRaw({ ...validClaims(), exp: now() + seconds }))).toBeUndefined();
+    });
+
+    it('accepts an exp just under 30 days ahead', () => {
+      expect(service.verify(forge({ exp: now() + 30 * 86_400 - 60 }, { expiresIn: undefined }))).toEqual({ userId: 'alice', roles: [] });
+    });
+
+    it('follows the configured maximum', () => {
+      expect(hourLong.verify(forge({}, { expiresIn: 3600 - 30 }))).toEqual({ userId: 'alice', roles: [] });
+      expect(hourLong.verify(forge({}, { expiresIn: 3600 + 30 }))).toBeUndefined();
+      expect(hourLong.verify(service.issue({ userId: 'alice', roles: [] }, 7200))).toBeUndefined();
+    });
+
+    it('is never issued longer than it would be accepted', () => {
+      expect(() => hourLong.issue({ userId: 'alice', roles: [] }, 3601)).toThrow(RangeError);
+      expect(hourLong.verify(hourLong.issue({ userId: 'alice', roles: [] }, 3600))).toEqual({ userId: 'alice', roles: [] });
+      expect(() => service.issue({ userId: 'alice', roles: [] }, 24 * 3600)).not.toThrow();
     });
   });
 

@@ -46,6 +46,10 @@ export interface AppConfig {
   readonly jwtSecret: string | undefined;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
+  /** Tokens whose `exp` lies further ahead than this are refused: a leaked long-lived token is not forever. */
+  readonly jwtMaxLifetimeSeconds: number;
+  /** A request whose headers and body have not all arrived after this long is cut (slow clients). */
+  readonly requestTimeoutMs: number;
   /** Requests per user per minute; 0 disables rate limiting. */
   readonly rateLimitPerMinute: number;
   /** Unauthenticated requests (and requests answered 401) per client IP per minute, per instance; 0 disables. */
@@ -178,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     jwtSecret,
     jwtIssuer: read.string('JWT_ISSUER', 'maas'),
     jwtAudience: read.string('JWT_AUDIENCE', 'maas-api'),
+    jwtMaxLifetimeSeconds: read.int('JWT_MAX_LIFETIME_SECONDS', 30 * 86_400, 60, 366 * 86_400),
+    requestTimeoutMs: read.int('REQUEST_TIMEOUT_MS', 5000, 100, 600_000),
     rateLimitPerMinute: read.int('RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000_000),
     publicRateLimitPerMinute: read.int('PUBLIC_RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000_000),
     trustedProxies: trustedProxies(read.optionalString('TRUSTED_PROXIES'), problems),
