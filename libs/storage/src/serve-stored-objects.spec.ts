@@ -119,6 +119,44 @@ describe('serveStoredObjects', () => {
     expect(response.headers['content-range']).toBe(`bytes */${mp4.length}`);
   });
 
+  function problemOf(response: RawResponse): Record<string, unknown> {
+    expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    return JSON.parse(response.body.toString()) as Record<string, unknown>;
+  }
+
+  it.each([
+    ['malformed', 'bytes=abc'],
+    ['reversed', 'bytes=5-1'],
+    ['starting at the size', `bytes=${100_000}-`],
+    ['starting past the size', 'bytes=200000-300000'],
+    ['an empty suffix', 'bytes=-0'],
+  ])('answers a %s range with a 416 problem naming the size', async (_label, range) => {
+    const response = await send('GET', '/objects/videos/c.mp4', { range });
+    expect(response.status).toBe(416);
+    expect(response.headers['content-range']).toBe(`bytes */${mp4.length}`);
+    expect(problemOf(response)).toMatchObject({ status: 416, code: 'range_not_satisfiable', instance: '/objects/videos/c.mp4' });
+  });
+
+  it('serves a suffix range longer than the file as a 206 of the whole file', async () => {
+    const response = await send('GET', '/objects/videos/c.mp4', { range: 'bytes=-250000' });
+    expect(response.status).toBe(206);
+    expect(response.headers['content-range']).toBe(`bytes 0-${mp4.length - 1}/${mp4.length}`);
+    expect(response.body.equals(mp4)).toBe(true);
+  });
+
+  it('answers a failed If-Match or If-Unmodified-Since with a 412 problem, and a holding one with the file', async () => {
+    const { headers } = await send('GET', '/objects/memes/a.png');
+    const preconditions: Record<string, string>[] = [{ 'if-match': '"not-this-one"' }, { 'if-unmodified-since': 'Sat, 01 Jan 2000 00:00:00 GMT' }];
+    for (const precondition of preconditions) {
+      const refused = await send('GET', '/objects/memes/a.png', precondition);
+      expect(refused.status).toBe(412);
+      expect(problemOf(refused)).toMatchObject({ status: 412, code: 'precondition_failed' });
+    }
+    const held = await send('GET', '/objects/memes/a.png', { 'if-match': headers.etag ?? '' });
+    expect(held.status).toBe(200);
+    expect(held.body.equals(png)).toBe(true);
+  });
+
   it.each([
     '/objects/memes/missing.png',
     '/objects/memes/.a.png.0123.tmp',
