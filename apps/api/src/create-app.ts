@@ -4,10 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as Pino } from 'pino';
-import { AuthenticatedRequest, createPino, limitPublicRequests, PinoLoggerService, RuntimeConfig } from '@maas/core';
+import { authenticateBeforeBody, AuthenticatedRequest, createPino, limitPublicRequests, PinoLoggerService, RuntimeConfig, TokenService } from '@maas/core';
 import { storedObjectsDir } from '@maas/memes';
 import { serveStoredObjects } from '@maas/storage';
 import { AppModule } from './app.module';
+import { hardenedServerOptions, hardenRequests, securityHeaders } from './http-hardening';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -25,7 +26,9 @@ function requestIds(): () => string {
 /** Builds the API (not yet listening): used by main.ts, the e2e tests and the benchmark. */
 export async function createApp(config: RuntimeConfig, pino: Pino = createPino(config.logLevel)): Promise<NestFastifyApplication> {
   const nextRequestId = requestIds();
+  const headers = securityHeaders(config);
   const adapter = new FastifyAdapter({
+    ...hardenedServerOptions(config, headers, nextRequestId),
     // Fastify's own logger would make a child logger for every request; one line per request,
     // written by the hook below with the root logger, costs less.
     logger: false,
@@ -42,17 +45,11 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
     },
   });
   const fastify = adapter.getInstance();
-  // Bodies are JSON only: anything else is refused with 415 before it reaches a route.
-  fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers({
-      'x-request-id': request.id,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-    });
+    reply.header('x-request-id', request.id).headers(request.url.startsWith('/docs') ? headers.docs : headers.api);
     done();
   });
+  hardenRequests(fastify);
   limitPublicRequests(fastify, { perMinute: config.publicRateLimitPerMinute, trustedProxies: config.trustedProxies });
   // One log line per request. The query string is left out: it carries user text.
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -75,7 +72,10 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoLoggerService(pino),
+    // Bodies are parsed by hardenRequests' JSON-only parser, not Nest's (which also takes forms).
+    bodyParser: false,
   });
+  authenticateBeforeBody(fastify, app.get(TokenService));
   if (config.docsEnabled) {
     const document = SwaggerModule.createDocument(
       app,
@@ -86,7 +86,7 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
         .addBearerAuth()
         .build(),
     );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', raw: ['json'] });
   }
   return app;
 }

@@ -27,3 +27,6 @@ export * from './validation/pipes';
 export * from './queue/job-queue';
 export * from './throttling/public-rate-limit';
 export * from './health/readiness';
+export * from './auth/bearer-before-body';
+export * from './errors/framework-errors';
+export * from './validation/request-input';

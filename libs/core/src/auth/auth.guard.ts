@@ -3,9 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { AppError } from '../errors/app-error';
 import { RouteMetadata } from '../routing/route-metadata';
 import { Access, ACCESS_KEY, AuthenticatedRequest } from './auth.decorators';
+import { bearerPrincipal, unauthorized } from './bearer-before-body';
 import { TokenService } from './token.service';
-
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /** Global guard: every route needs a valid bearer token unless marked @Public(). */
 @Injectable()
@@ -24,9 +23,9 @@ export class AuthGuard implements CanActivate {
     if (access && 'public' in access) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    const principal = match ? this.tokens.verify(match[1]) : undefined;
-    if (!principal) throw new AppError('unauthorized', undefined, {}, { 'WWW-Authenticate': 'Bearer realm="maas"' });
+    // A request with a body was authenticated before its body was read (authenticateBeforeBody).
+    const principal = request.principal ?? bearerPrincipal(request, this.tokens);
+    if (!principal) throw unauthorized();
     if (access && 'role' in access && !principal.roles.includes(access.role)) {
       throw new AppError('forbidden', `This route needs the "${access.role}" role.`);
     }
