@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { APP_CONFIG, AppError, Caller, callerOf, idempotencyKeyProblem, Principal, REQUESTABLE_FORMATS, RuntimeConfig } from '@maas/core';
 import { MAX_QUERY_LENGTH, parseMemeQuery } from './meme-query';
 import { DeliveryTracker } from './delivery-tracker';
 import { MemeDto, StoredMemeDto } from './meme.dto';
+import { decodeCursor, encodeCursor, pageLimit } from './undelivered-cursor';
 import { PremiumAware, PremiumAwareRequest } from './premium/premium.guard';
 import { Meme, MemesService, StoredMeme, UNDELIVERED_LIMIT } from './memes.service';
 
@@ -65,11 +66,21 @@ export class MemesController {
   @Get('undelivered')
   @ApiOperation({
     summary: 'Memes you paid for whose answer never reached you',
-    description: `Newest first, at most ${UNDELIVERED_LIMIT}. A meme leaves the list once an answer carrying it (GET /memes/{id}, or a retry with its Idempotency-Key) has been sent.`,
+    description: `Newest first, \`limit\` per page (1-${UNDELIVERED_LIMIT}, default ${UNDELIVERED_LIMIT}). When there are more, the \`Link\` header names the next page (\`rel="next"\`, with a \`cursor\`). A meme leaves the list once an answer carrying it (GET /memes/{id}, or a retry with its Idempotency-Key) has been sent.`,
   })
+  @ApiQuery({ name: 'limit', required: false, description: `1-${UNDELIVERED_LIMIT}` })
+  @ApiQuery({ name: 'cursor', required: false, description: 'From the Link header of the previous page' })
   @ApiOkResponse({ type: StoredMemeDto, isArray: true })
-  undelivered(@Caller() caller: Principal): Promise<StoredMeme[]> {
-    return this.memes.undelivered(caller.userId);
+  async undelivered(
+    @Caller() caller: Principal,
+    @Query('limit') limit: unknown,
+    @Query('cursor') cursor: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<readonly StoredMeme[]> {
+    const size = pageLimit(limit, UNDELIVERED_LIMIT);
+    const page = await this.memes.undelivered(caller.userId, size, decodeCursor(cursor));
+    if (page.next) reply.header('Link', `</memes/undelivered?limit=${size}&cursor=${encodeCursor(page.next)}>; rel="next"`);
+    return page.memes;
   }
 
   @Get(':id')

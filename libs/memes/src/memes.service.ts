@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppError, MEME_FORMATS, MemeFormat, RequestedFormat, RuntimeConfig } from '@maas/core';
-import { fingerprintOf, SaleContent, SalesArchive, TokenLedger } from '@maas/tokens';
+import { fingerprintOf, SaleContent, SalePosition, TokenLedger } from '@maas/tokens';
 import { MemeJobs } from './async/meme-jobs';
 import { Caption } from './caption';
 import { GenerationTimes } from './media/generation-times';
@@ -46,8 +46,14 @@ export type StoredMeme = Omit<Meme, 'remaining'> & {
   readonly error?: string;
 };
 
-/** How many undelivered memes one call lists. */
+/** How many undelivered memes one call lists at most. */
 export const UNDELIVERED_LIMIT = 100;
+
+/** A page of undelivered memes; `next` is where the following page starts, if there is one. */
+export interface UndeliveredPage {
+  readonly memes: readonly StoredMeme[];
+  readonly next?: SalePosition;
+}
 
 /**
  * What the caller may get: the token's premium claim, and the subscription's answer (when not
@@ -75,12 +81,11 @@ export class MemesService {
     private readonly publisher: MemePublisher,
     private readonly jobs: MemeJobs,
     private readonly times: GenerationTimes,
-    private readonly archive: SalesArchive,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {}
 
   async find(userId: string, id: string): Promise<StoredMeme> {
-    const sale = await this.archive.find(userId, id);
+    const sale = await this.ledger.find(userId, id);
     if (!sale) throw new AppError('meme_not_found');
     const meme = stored(sale.content, sale.deliveredAt);
     if (meme.status !== 'pending') return meme;
@@ -89,8 +94,9 @@ export class MemesService {
     return job.status === 'ready' ? { ...meme, status: 'ready', meme: job.link } : { ...meme, status: 'failed', error: job.error ?? undefined };
   }
 
-  async undelivered(userId: string): Promise<StoredMeme[]> {
-    return (await this.archive.undelivered(userId, UNDELIVERED_LIMIT)).map((sale) => stored(sale.content, sale.deliveredAt));
+  async undelivered(userId: string, limit: number, before?: SalePosition): Promise<UndeliveredPage> {
+    const page = await this.ledger.undelivered(userId, limit, before);
+    return { memes: page.items.map((sale) => stored(sale.content, sale.deliveredAt)), next: page.next };
   }
 
   /**
@@ -112,9 +118,9 @@ export class MemesService {
       meme = generated.content;
       this.times.record('text', performance.now() - started, id);
     } else if (!deferred) {
-      // Rendering costs far more than a balance read: refuse a caller who cannot pay first. (With
-      // an Idempotency-Key the sale may be a replay, which costs nothing: the ledger decides.)
-      if (idempotencyKey === undefined && !affordabilityChecked) await this.checkAffordable(userId, format, cost);
+      // Rendering costs far more than a balance read: refuse a caller who cannot pay first. (A
+      // request whose Idempotency-Key has an answer stored is a replay, which costs nothing.)
+      if (!affordabilityChecked && !(await this.mayReplay(userId, idempotencyKey))) await this.checkAffordable(userId, format, cost);
       meme = await this.publisher.publish(id, format, generated.caption, premium);
     }
     const content: Omit<Meme, 'remaining'> = {
@@ -193,19 +199,26 @@ export class MemesService {
     }
     const abandon = new AbortController();
     const early = this.premium.generate(request, abandon.signal);
-    // The balance too, so an AI call is not left running for a caller who cannot pay; at the cheaper
-    // of the two prices, as the subscription has not answered yet.
-    const check =
-      idempotencyKey === undefined ? this.checkAffordable(userId, format, Math.min(this.costOf(format, false), this.costOf(format, true))) : undefined;
+    // The balance too (unless the request replays a stored answer), so an AI call is not left
+    // running for a caller who cannot pay; at the cheaper of the two prices, as the subscription
+    // has not answered yet. Answers whether it checked.
+    const check = this.mayReplay(userId, idempotencyKey).then(async (replay) => {
+      if (!replay) await this.checkAffordable(userId, format, Math.min(this.costOf(format, false), this.costOf(format, true)));
+      return !replay;
+    });
     try {
-      const [premium] = await Promise.all([access.premium, check]);
-      if (premium) return { generated: await early, affordabilityChecked: check !== undefined && this.config.premiumCostMultiplier <= 1 };
+      const [premium, checked] = await Promise.all([access.premium, check]);
+      if (premium) return { generated: await early, affordabilityChecked: checked && this.config.premiumCostMultiplier <= 1 };
       abandon.abort();
       return { generated: await this.generator.generate(request), affordabilityChecked: false };
     } catch (error) {
       abandon.abort();
       throw error;
     }
+  }
+
+  private async mayReplay(userId: string, idempotencyKey: string | undefined): Promise<boolean> {
+    return idempotencyKey !== undefined && (await this.ledger.hasStoredAnswer(userId, idempotencyKey));
   }
 
   private costOf(format: MemeFormat, premium: boolean): number {

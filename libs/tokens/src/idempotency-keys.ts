@@ -94,6 +94,16 @@ export class IdempotencyKeys implements OnApplicationBootstrap, OnApplicationShu
     );
   }
 
+  /** Whether a completed, unexpired outcome is stored under the key (a claim in flight is not one). */
+  async hasAnswer(userId: string, key: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status <> 0
+         AND created_at >= now() - make_interval(hours => $3)`,
+      [userId, key, this.config.idempotencyTtlHours],
+    );
+    return rows.length === 1;
+  }
+
   /** Gives the key up (its request failed without an outcome worth replaying): a retry starts afresh. */
   async release(userId: string, key: string, tx: EntityManager = this.db.manager): Promise<void> {
     await tx.query('DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status = 0', [userId, key]);

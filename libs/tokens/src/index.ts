@@ -1,6 +1,7 @@
 export * from './balance';
 export * from './idempotency-keys';
 export * from './ledger.port';
+export * from './ledger-clock';
 export * from './refunds';
 export * from './sales-archive';
 export * from './tokens.module';

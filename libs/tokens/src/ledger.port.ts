@@ -19,6 +19,32 @@ export interface Sale {
   readonly deferred?: boolean;
 }
 
+/** A meme sold and read back: as first answered, and when an answer carrying it was sent. */
+export interface ArchivedSale {
+  readonly content: SaleContent;
+  readonly deliveredAt: Date | null;
+}
+
+/**
+ * Where a sold meme stands in a user's newest-first list: its sale time (Unix µs) and its id
+ * (ties broken by id, byte order). The same in Redis and in PostgreSQL, so pages read across the
+ * usage drain neither skip nor repeat a meme.
+ */
+export interface SalePosition {
+  readonly atMicros: number;
+  readonly id: string;
+}
+
+export interface ListedSale extends ArchivedSale {
+  readonly position: SalePosition;
+}
+
+/** One page of a newest-first list; `next` is where the following page starts, if there is one. */
+export interface SalePage {
+  readonly items: readonly ListedSale[];
+  readonly next?: SalePosition;
+}
+
 /** A sale whose meme is made after its charge. */
 export interface DeferredSale {
   readonly id: string;
@@ -69,6 +95,18 @@ export abstract class TokenLedger {
    * network). Memes never marked are the ones listed as undelivered.
    */
   abstract markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void>;
+
+  /**
+   * The caller's own sold meme, never anyone else's, readable the moment its sale answered (in
+   * Redis mode also before the worker has moved it to PostgreSQL).
+   */
+  abstract find(userId: string, saleId: string): Promise<ArchivedSale | undefined>;
+
+  /** The caller's paid-for memes never marked delivered, newest first, strictly below `before`. */
+  abstract undelivered(userId: string, limit: number, before?: SalePosition): Promise<SalePage>;
+
+  /** Whether an answer is stored under this Idempotency-Key (a sale with it would be a replay or a 422). */
+  abstract hasStoredAnswer(userId: string, key: string): Promise<boolean>;
 
   /** The live balance, or undefined for a user who has never been credited. */
   abstract balance(userId: string): Promise<Balance | undefined>;

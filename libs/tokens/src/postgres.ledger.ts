@@ -3,9 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Breakers } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { DeferredSales, Sale, SaleContent, SaleOutcome, TokenLedger } from './ledger.port';
+import { ArchivedSale, DeferredSales, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger } from './ledger.port';
 import { IdempotencyKeys, StoredOutcome } from './idempotency-keys';
 import { AccountTotals, PurchaseBook } from './purchase-book';
+import { SalesArchive } from './sales-archive';
 
 /**
  * Live balances in the `accounts` table. A sale is one transaction: claim the idempotency key,
@@ -20,6 +21,7 @@ export class PostgresLedger extends TokenLedger {
     private readonly keys: IdempotencyKeys,
     private readonly breakers: Breakers,
     private readonly deferred: DeferredSales,
+    private readonly archive: SalesArchive,
   ) {
     super();
   }
@@ -68,6 +70,21 @@ export class PostgresLedger extends TokenLedger {
         sales.map((sale) => sale.saleId),
       ]),
     );
+  }
+
+  /** The sale committed before it answered: PostgreSQL has every meme handed out. */
+  find(userId: string, saleId: string): Promise<ArchivedSale | undefined> {
+    return this.archive.find(userId, saleId);
+  }
+
+  async undelivered(userId: string, limit: number, before?: SalePosition): Promise<SalePage> {
+    const rows = await this.archive.undelivered(userId, limit + 1, before);
+    const items = rows.slice(0, limit);
+    return { items, next: rows.length > limit ? items[items.length - 1].position : undefined };
+  }
+
+  hasStoredAnswer(userId: string, key: string): Promise<boolean> {
+    return this.breakers.run('postgres', () => this.keys.hasAnswer(userId, key));
   }
 
   async balance(userId: string): Promise<Balance | undefined> {

@@ -1,49 +1,84 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppError, Breakers, InjectRedis, LuaScript, RedisClient, RuntimeConfig } from '@maas/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppError, Breakers, InjectRedis, LuaScript, Metrics, RedisClient, RuntimeConfig } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { Sale, SaleOutcome, TokenLedger } from './ledger.port';
+import { ArchivedSale, ListedSale, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger } from './ledger.port';
+import { ClockOffset, LedgerClock } from './ledger-clock';
 import { AccountTotals, PurchaseBook } from './purchase-book';
 import {
   accountKey,
   EXPIRED,
+  fenceKey,
   idempotencyKey,
   INSUFFICIENT,
   KEY_REUSED,
+  MARK_SCRIPT,
   MISSING,
+  READ_SCRIPT,
   REPLAYED,
+  RESOLVE_SCRIPT,
   SELL_SCRIPT,
+  soldKey,
   SOLD,
   SYNC_SCRIPT,
+  UNDELIVERED_SCRIPT,
+  undeliveredKey,
   usageStreamOf,
 } from './redis.scripts';
+import { SalesArchive } from './sales-archive';
 
-const sellScript = new LuaScript<[number, number?, number?, string?]>(SELL_SCRIPT);
+type SellAnswer = [status: number, now: number, a?: number, b?: number, content?: string];
+
+const sellScript = new LuaScript<SellAnswer>(SELL_SCRIPT);
+const resolveScript = new LuaScript<[0] | [1, string, number]>(RESOLVE_SCRIPT);
+const readScript = new LuaScript<[string | null, string | null]>(READ_SCRIPT);
+const undeliveredScript = new LuaScript<[string[], number[]]>(UNDELIVERED_SCRIPT);
+const markScript = new LuaScript<number>(MARK_SCRIPT);
 const syncScript = new LuaScript<[string, string, string | null]>(SYNC_SCRIPT);
+
+/** Pauses between the attempts to learn a lost sale's outcome (ms): about 1.5 s in all. */
+const RESOLVE_PAUSES_MS = [0, 100, 400, 1000];
+/** A fence outlives any sale command still in flight by far (they expire at their deadline). */
+const FENCE_TTL_MS = 60_000;
 
 /**
  * Live balances in Redis: a sale is one EVALSHA round trip that charges, appends the usage event
- * to the shard's stream (drained into PostgreSQL by the worker) and stores the idempotency record.
- * An account Redis does not hold (never loaded, or lost in a Redis restart) is hydrated from
- * PostgreSQL before it is charged.
+ * to the shard's stream (drained into PostgreSQL by the worker), keeps the meme under its owner
+ * until then, and stores the idempotency record. An account Redis does not hold (never loaded, or
+ * lost in a Redis restart) is hydrated from PostgreSQL before it is charged.
+ *
+ * Reads see Redis first, then PostgreSQL: the worker forgets a sale in Redis only after
+ * PostgreSQL has committed it, so a meme is never missing from both.
  */
 @Injectable()
 export class RedisLedger extends TokenLedger {
+  private readonly logger = new Logger('RedisLedger');
+  private readonly offset = new ClockOffset();
+
   constructor(
     @InjectRedis() private readonly redis: RedisClient,
     private readonly book: PurchaseBook,
+    private readonly archive: SalesArchive,
     private readonly breakers: Breakers,
+    private readonly metrics: Metrics,
+    private readonly clock: LedgerClock,
     @Inject(APP_CONFIG) private readonly config: RuntimeConfig,
   ) {
     super();
   }
 
   async sell(sale: Sale): Promise<SaleOutcome> {
+    const offset = this.offset.value;
     let answer = await this.sellOnce(sale);
     if (answer[0] === MISSING) {
       if (!(await this.hydrate(sale.userId))) return { kind: 'no_account' };
       answer = await this.sellOnce(sale);
     }
-    const [status, a, b, content] = answer;
+    if (answer[0] === EXPIRED && this.clockStepped(offset)) {
+      // A clock was stepped since the last answer: the deadline was wrong, not Redis slow.
+      this.countExpired();
+      answer = await this.sellOnce(sale);
+    }
+    const [status, , a, b, content] = answer;
     switch (status) {
       case SOLD:
         return { kind: 'sold', remaining: a as number };
@@ -59,19 +94,25 @@ export class RedisLedger extends TokenLedger {
       case KEY_REUSED:
         return { kind: 'key_reused' };
       case EXPIRED:
-        throw AppError.unavailable('The token ledger is too slow to answer.');
+        this.countExpired();
+        throw AppError.unavailable('The token ledger is too slow to answer. Nothing was charged.');
       default:
         throw new Error(`Unexpected sale status ${status} for ${sale.userId}`);
     }
   }
 
-  private sellOnce(sale: Sale): Promise<[number, number?, number?, string?]> {
-    const keys = [accountKey(sale.userId), usageStreamOf(sale.userId)];
+  /**
+   * One sale command. When it fails after it may have reached Redis (it timed out, the connection
+   * broke), its outcome is looked up before answering, so a 503 always means nothing was charged.
+   */
+  private async sellOnce(sale: Sale): Promise<SellAnswer> {
+    const keys = [accountKey(sale.userId), usageStreamOf(sale.userId), soldKey(sale.userId), undeliveredKey(sale.userId), fenceKey(sale.userId, sale.id)];
     if (sale.idempotency) keys.push(idempotencyKey(sale.userId, sale.idempotency.key));
-    const deadline = Date.now() + this.config.redisCommandTimeoutMs;
+    const offset = this.offset.value ?? (await this.learnOffset());
+    const sentAt = this.clock.now();
     const args = [
       sale.cost,
-      deadline,
+      Math.ceil(sentAt + offset + this.config.redisCommandTimeoutMs),
       sale.id,
       sale.userId,
       sale.format,
@@ -80,27 +121,117 @@ export class RedisLedger extends TokenLedger {
       this.config.idempotencyTtlHours * 3600,
       sale.deferred ? '1' : '',
     ];
-    return this.call(() => sellScript.run(this.redis, keys, args));
+    try {
+      const answer = await this.call(() => sellScript.run(this.redis, keys, args));
+      this.offset.observe(sentAt, this.clock.now(), answer[1]);
+      return answer;
+    } catch (error) {
+      if (!mayHaveApplied(error)) throw error;
+      return this.resolve(sale, error as AppError);
+    }
+  }
+
+  /**
+   * The outcome of a sale whose answer was lost: still in Redis (sold), fenced off for good
+   * (then in PostgreSQL if the worker moved it already, else never sold), or, if Redis cannot be
+   * asked in time either, unknown: a 503 that names the meme id to look up later.
+   */
+  private async resolve(sale: Sale, failure: AppError): Promise<SellAnswer> {
+    for (const pause of RESOLVE_PAUSES_MS) {
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+      let found: [0] | [1, string, number];
+      try {
+        found = await resolveScript.run(this.redis, [soldKey(sale.userId), fenceKey(sale.userId, sale.id)], [sale.id, FENCE_TTL_MS]);
+      } catch {
+        continue;
+      }
+      if (found[0] === 1) {
+        this.logger.warn(`Sale ${sale.id} timed out but had applied: answered as sold`);
+        return [SOLD, 0, found[2]];
+      }
+      if (await this.archive.find(sale.userId, sale.id)) {
+        this.logger.warn(`Sale ${sale.id} timed out but had applied: answered as sold`);
+        const balance = await this.balance(sale.userId);
+        return [SOLD, 0, balance?.remaining ?? 0];
+      }
+      throw failure;
+    }
+    this.logger.error(`Sale ${sale.id} timed out and Redis could not be asked whether it applied`);
+    throw new AppError(
+      'sale_outcome_unknown',
+      `The token ledger did not answer. GET /memes/${sale.id} tells whether this meme was sold; a retry with the same Idempotency-Key is never charged twice.`,
+      { memeId: sale.id },
+      { 'Retry-After': '1' },
+      failure.cause,
+    );
+  }
+
+  /** Whether the clock offset moved by more than the command timeout since `before` was read. */
+  private clockStepped(before: number | undefined): boolean {
+    const now = this.offset.value;
+    return before !== undefined && now !== undefined && Math.abs(now - before) > this.config.redisCommandTimeoutMs;
+  }
+
+  private countExpired(): void {
+    this.metrics.count('maas_sales_expired_total', 'Sales refused by Redis because they arrived after their deadline.');
+  }
+
+  /** Redis' time minus ours, from one TIME round trip (every sale's answer refines it). */
+  private async learnOffset(): Promise<number> {
+    const sentAt = this.clock.now();
+    const [seconds, micros] = await this.call(() => this.redis.time());
+    this.offset.observe(sentAt, this.clock.now(), Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+    return this.offset.value as number;
   }
 
   /**
    * Through the usage streams, one event per shard, which the worker moves into PostgreSQL with
-   * the charges (a mark may land before its charge: both are kept).
+   * the charges (a mark may land before its charge: both are kept); a meme still in Redis is
+   * marked there at once.
    */
   async markDelivered(sales: readonly { readonly userId: string; readonly saleId: string }[]): Promise<void> {
-    const byStream = new Map<string, string[]>();
+    const byStream = new Map<string, { keys: string[]; args: string[] }>();
     for (const { userId, saleId } of sales) {
       const stream = usageStreamOf(userId);
-      const ids = byStream.get(stream);
-      if (ids) ids.push(saleId);
-      else byStream.set(stream, [saleId]);
+      let marks = byStream.get(stream);
+      if (!marks) byStream.set(stream, (marks = { keys: [stream], args: [] }));
+      marks.keys.push(soldKey(userId), undeliveredKey(userId));
+      marks.args.push(saleId, userId);
     }
-    const at = Date.now();
-    await this.call(() =>
-      Promise.all(
-        [...byStream].map(([stream, ids]) => this.redis.xadd(stream, '*', 'kind', 'delivered', 'ids', ids.join(','), 'at', at)),
+    await this.call(() => Promise.all([...byStream.values()].map(({ keys, args }) => markScript.run(this.redis, keys, args))));
+  }
+
+  async find(userId: string, saleId: string): Promise<ArchivedSale | undefined> {
+    const [meme, deliveredAt] = await this.call(() => readScript.run(this.redis, [soldKey(userId)], [saleId]));
+    if (meme) return { content: JSON.parse(meme) as SaleContent, deliveredAt: deliveredAt ? new Date(Number(deliveredAt)) : null };
+    return this.archive.find(userId, saleId);
+  }
+
+  /**
+   * PostgreSQL's page and Redis' merged: a sale in both (moved, not yet forgotten in Redis) is
+   * taken as Redis has it, whose delivery mark may be the newer.
+   */
+  async undelivered(userId: string, limit: number, before?: SalePosition): Promise<SalePage> {
+    const moved = await this.archive.undelivered(userId, limit + 1, before);
+    const [flat, held] = await this.call(() =>
+      undeliveredScript.run(
+        this.redis,
+        [undeliveredKey(userId), soldKey(userId)],
+        [before ? before.atMicros / 1000 : '+inf', before?.id ?? '', limit + 1, ...moved.map((sale) => sale.position.id)],
       ),
     );
+    const sales: ListedSale[] = moved.filter((_, i) => held[i] === 0);
+    for (let i = 0; i < flat.length; i += 3) {
+      if (flat[i + 2] === '') continue;
+      sales.push({ content: JSON.parse(flat[i + 2]) as SaleContent, deliveredAt: null, position: { atMicros: Number(flat[i + 1]) * 1000, id: flat[i] } });
+    }
+    sales.sort((x, y) => newestFirst(x.position, y.position));
+    const items = sales.slice(0, limit);
+    return { items, next: sales.length > limit ? items[items.length - 1].position : undefined };
+  }
+
+  async hasStoredAnswer(userId: string, key: string): Promise<boolean> {
+    return (await this.call(() => this.redis.hexists(idempotencyKey(userId, key), 'fp'))) === 1;
   }
 
   async balance(userId: string): Promise<Balance | undefined> {
@@ -127,4 +258,23 @@ export class RedisLedger extends TokenLedger {
   private call<T>(command: () => Promise<T>): Promise<T> {
     return this.breakers.run('redis', command);
   }
+}
+
+/** Newest first; at the same time, the higher id first (byte order, as Redis and PostgreSQL compare them). */
+function newestFirst(x: SalePosition, y: SalePosition): number {
+  if (x.atMicros !== y.atMicros) return y.atMicros - x.atMicros;
+  return x.id < y.id ? 1 : x.id > y.id ? -1 : 0;
+}
+
+/**
+ * Whether a failed command may have run in Redis: not when the breaker refused it or the client
+ * refused to send it (disconnected, nothing is queued offline); otherwise (a timeout, a
+ * connection lost with the command written) it may have.
+ */
+function mayHaveApplied(error: unknown): boolean {
+  if (!(error instanceof AppError) || error.code !== 'service_unavailable') return false;
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  if (!cause) return false;
+  if (cause.code === 'EOPENBREAKER' || cause.code === 'ESEMILOCKED') return false;
+  return !cause.message?.includes("Stream isn't writeable");
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Breakers } from '@maas/core';
-import { SaleContent } from './ledger.port';
+import { ArchivedSale, ListedSale, SaleContent, SalePosition } from './ledger.port';
 
 /** One day's usage of one format, from the usage ledger. */
 export interface DailyUsage {
@@ -12,14 +12,9 @@ export interface DailyUsage {
   readonly tokens: number;
 }
 
-export interface ArchivedSale {
-  readonly content: SaleContent;
-  readonly deliveredAt: Date | null;
-}
-
 /**
- * Memes sold and usage, read back from the usage ledger in PostgreSQL (in Redis mode, once the
- * worker has moved them there: well under a second).
+ * Memes sold and usage, read back from the usage ledger in PostgreSQL (in Redis mode, what the
+ * worker has moved there; the ledger adds what is still in Redis).
  */
 @Injectable()
 export class SalesArchive {
@@ -40,17 +35,22 @@ export class SalesArchive {
     return rows.length === 0 ? undefined : archived(rows[0]);
   }
 
-  /** Paid-for memes whose answer never reached the caller, newest first. */
-  async undelivered(userId: string, limit: number): Promise<ArchivedSale[]> {
-    const rows = await this.breakers.run('postgres', () =>
+  /**
+   * Paid-for memes whose answer never reached the caller, newest first, strictly below `before`.
+   * Ids compare in byte order (COLLATE "C"), as Redis orders them.
+   */
+  async undelivered(userId: string, limit: number, before?: SalePosition): Promise<ListedSale[]> {
+    const rows: (SaleRow & { id: string; at_us: string })[] = await this.breakers.run('postgres', () =>
       this.db.query(
-        `SELECT e.content, NULL AS delivered_at FROM usage_events e
-         WHERE e.user_id = $1 AND e.kind = 'charge' AND NOT EXISTS (SELECT 1 FROM meme_deliveries d WHERE d.meme_id = e.id)
-         ORDER BY e.at DESC LIMIT $2`,
-        [userId, limit],
+        `SELECT e.id, e.content, NULL AS delivered_at, (extract(epoch FROM e.at) * 1000000)::bigint AS at_us FROM usage_events e
+         WHERE e.user_id = $1 AND e.kind = 'charge'
+           AND ($3::bigint IS NULL OR e.at < ${AT_MICROS} OR (e.at = ${AT_MICROS} AND e.id COLLATE "C" < $4))
+           AND NOT EXISTS (SELECT 1 FROM meme_deliveries d WHERE d.meme_id = e.id)
+         ORDER BY e.at DESC, e.id COLLATE "C" DESC LIMIT $2`,
+        [userId, limit, before?.atMicros ?? null, before?.id ?? null],
       ),
     );
-    return rows.map(archived);
+    return rows.map((row) => ({ ...archived(row), position: { atMicros: Number(row.at_us), id: row.id } }));
   }
 
   /** Usage per UTC day and format in [from, to), days with no usage left out. */
@@ -69,6 +69,14 @@ export class SalesArchive {
   }
 }
 
-function archived(row: { content: SaleContent; delivered_at: Date | null }): ArchivedSale {
+/** The position's time as a timestamptz, exactly (an interval of whole microseconds). */
+const AT_MICROS = `(timestamptz 'epoch' + $3::bigint * interval '1 microsecond')`;
+
+interface SaleRow {
+  content: SaleContent;
+  delivered_at: Date | null;
+}
+
+function archived(row: SaleRow): ArchivedSale {
   return { content: row.content, deliveredAt: row.delivered_at };
 }

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountEntity } from './account.entity';
 import { AdminTokensController } from './admin-tokens.controller';
 import { TokenLedger } from './ledger.port';
+import { LedgerClock } from './ledger-clock';
 import { PostgresLedger } from './postgres.ledger';
 import { PurchaseBook } from './purchase-book';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
@@ -31,11 +32,12 @@ export class TokensModule {
         PurchaseBook,
         IdempotencyKeys,
         SalesArchive,
+        LedgerClock,
         TokensService,
         Refunds,
         { provide: TokenLedger, useClass: redis ? RedisLedger : PostgresLedger },
       ],
-      exports: [TokensService, TokenLedger, SalesArchive, PurchaseBook, Refunds],
+      exports: [TokensService, TokenLedger, SalesArchive, PurchaseBook, Refunds, LedgerClock],
       global: true,
     };
   }

@@ -2,9 +2,11 @@ import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { InjectRedis, Metrics, RedisClient } from '@maas/core';
+import { InjectRedis, LuaScript, Metrics, RedisClient } from '@maas/core';
 import { DeferredSales } from './ledger.port';
-import { deadLetterStreamOf, USAGE_STREAMS } from './redis.scripts';
+import { deadLetterStreamOf, FORGET_SCRIPT, soldKey, undeliveredKey, USAGE_STREAMS } from './redis.scripts';
+
+const forgetScript = new LuaScript<number>(FORGET_SCRIPT);
 
 const GROUP = 'ledger';
 const BATCH = 500;
@@ -36,15 +38,27 @@ interface UsageEvent {
 /** Memes that reached their callers (see TokenLedger.markDelivered). */
 interface Delivery {
   ids: string[];
+  /** Each meme's owner (absent in marks written before sales were kept in Redis). */
+  users?: string[];
   at: number;
+}
+
+/** A sale PostgreSQL now holds, to forget in Redis. */
+interface Moved {
+  id: string;
+  user: string;
+  /** PostgreSQL holds its delivery mark too. */
+  marked: boolean;
 }
 
 /**
  * Moves usage events from the Redis streams into PostgreSQL's usage ledger (Redis mode only).
  * At least once: a batch is committed in PostgreSQL, then acknowledged and deleted in Redis; a
  * crash in between re-delivers it, and the rows' primary key turns the repeat into a no-op, so
- * every charge and refund lands exactly once (a delivery mark read again adds a harmless row). The same transaction keeps `accounts.used` equal to the charges,
- * which is what an account is rebuilt from when Redis loses it.
+ * every charge and refund lands exactly once (a delivery mark read again adds a harmless row). The
+ * same transaction keeps `accounts.used` equal to the charges, which is what an account is rebuilt
+ * from when Redis loses it. Once committed, the sales are forgotten in Redis (where the API kept
+ * them so that they can be read back before they got here).
  */
 @Injectable()
 export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -131,12 +145,14 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async move(stream: string, entries: Entry[]): Promise<number> {
     if (entries.length === 0) return 0;
+    let moved: Moved[];
     try {
-      await this.apply(entries);
+      moved = await this.apply(entries);
     } catch (error) {
       if (!isDataError(error)) throw error;
-      await this.applyEachOrSetAside(stream, entries);
+      moved = await this.applyEachOrSetAside(stream, entries);
     }
+    await this.forget(moved);
     const ids = entries.map(([id]) => id);
     await this.redis.xack(stream, GROUP, ...ids);
     await this.redis.xdel(stream, ...ids);
@@ -146,7 +162,8 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
     return entries.length;
   }
 
-  private async apply(entries: Entry[]): Promise<void> {
+  /** Commits the entries' events in one transaction; answers the sales it has PostgreSQL hold. */
+  private async apply(entries: Entry[]): Promise<Moved[]> {
     const charges: UsageEvent[] = [];
     const deliveries: Delivery[] = [];
     for (const [, fields] of entries) {
@@ -154,7 +171,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
       if (event.get('kind') === 'delivered') deliveries.push(deliveryOf(event));
       else charges.push(usageOf(event));
     }
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       if (charges.length > 0) await this.record(tx, charges);
       if (deliveries.length > 0) {
         // A mark read again (the batch re-read) adds a row; readers take a meme's earliest.
@@ -164,7 +181,36 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
           [deliveries.flatMap((d) => d.ids), deliveries.flatMap((d) => d.ids.map(() => d.at))],
         );
       }
+      return this.held(tx, charges, deliveries);
     });
+  }
+
+  /** Of the batch's sales (charged, or marked with their owner known), those PostgreSQL holds. */
+  private async held(tx: EntityManager, charges: UsageEvent[], deliveries: Delivery[]): Promise<Moved[]> {
+    const owners = new Map<string, string>();
+    for (const charge of charges) owners.set(charge.id, charge.user);
+    for (const { ids, users } of deliveries) users?.forEach((user, i) => owners.set(ids[i], user));
+    if (owners.size === 0) return [];
+    const rows: { id: string; marked: boolean }[] = await tx.query(
+      `SELECT e.id, EXISTS (SELECT 1 FROM meme_deliveries d WHERE d.meme_id = e.id) AS marked
+       FROM usage_events e WHERE e.id = ANY($1::varchar[]) AND e.kind = 'charge'`,
+      [[...owners.keys()]],
+    );
+    return rows.map(({ id, marked }) => ({ id, user: owners.get(id) as string, marked }));
+  }
+
+  /**
+   * Forgets in Redis the sales PostgreSQL holds now (all of one batch are of one shard). A sale
+   * forgotten twice (a batch read again) is a no-op; one left behind by a crash here stays
+   * readable and is forgotten with its next delivery mark, or by no one: a few bytes.
+   */
+  private async forget(moved: Moved[]): Promise<void> {
+    if (moved.length === 0) return;
+    await forgetScript.run(
+      this.redis,
+      moved.flatMap((sale) => [soldKey(sale.user), undeliveredKey(sale.user)]),
+      moved.flatMap((sale) => [sale.id, sale.marked ? '1' : '']),
+    );
   }
 
   /**
@@ -172,10 +218,11 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
    * time, and an event still refused is set aside in a dead-letter stream, loudly: one bad event
    * must not stop its whole shard. (The failed batch left nothing behind: it was one transaction.)
    */
-  private async applyEachOrSetAside(stream: string, entries: Entry[]): Promise<void> {
+  private async applyEachOrSetAside(stream: string, entries: Entry[]): Promise<Moved[]> {
+    const moved: Moved[] = [];
     for (const entry of entries) {
       try {
-        await this.apply([entry]);
+        moved.push(...(await this.apply([entry])));
       } catch (error) {
         if (!isDataError(error)) throw error;
         await this.redis.xadd(deadLetterStreamOf(stream), '*', 'entry', entry[0], 'error', (error as Error).message, ...entry[1]);
@@ -183,6 +230,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
         this.logger.error(`Usage event ${entry[0]} of ${stream} refused by PostgreSQL, set aside: ${(error as Error).message}`);
       }
     }
+    return moved;
   }
 
   /**
@@ -244,7 +292,7 @@ function fieldsOf(fields: string[]): Map<string, string> {
 }
 
 function deliveryOf(map: Map<string, string>): Delivery {
-  return { ids: (map.get('ids') as string).split(','), at: Number(map.get('at')) };
+  return { ids: (map.get('ids') as string).split(','), users: map.get('users')?.split(','), at: Number(map.get('at')) };
 }
 
 function usageOf(map: Map<string, string>): UsageEvent {

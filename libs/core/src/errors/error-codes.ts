@@ -37,6 +37,10 @@ export const ERRORS = {
   request_headers_too_large: { status: 431, title: 'The request headers are too large.' },
   internal_error: { status: 500, title: 'Something went wrong on our side. Quote the request id if you contact support.' },
   service_unavailable: { status: 503, title: 'The service is temporarily unavailable. Retry shortly.' },
+  sale_outcome_unknown: {
+    status: 503,
+    title: 'The token ledger stopped answering during the sale: look the meme up by its memeId before buying again.',
+  },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
