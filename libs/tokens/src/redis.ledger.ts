@@ -35,8 +35,6 @@ const undeliveredScript = new LuaScript<[string[], number[]]>(UNDELIVERED_SCRIPT
 const markScript = new LuaScript<number>(MARK_SCRIPT);
 const syncScript = new LuaScript<[string, string, string | null]>(SYNC_SCRIPT);
 
-/** Pauses between the attempts to learn a lost sale's outcome (ms): about 1.5 s in all. */
-const RESOLVE_PAUSES_MS = [0, 100, 400, 1000];
 /** A fence outlives any sale command still in flight by far (they expire at their deadline). */
 const FENCE_TTL_MS = 60_000;
 
@@ -137,7 +135,8 @@ export class RedisLedger extends TokenLedger {
    * asked in time either, unknown: a 503 that names the meme id to look up later.
    */
   private async resolve(sale: Sale, failure: AppError): Promise<SellAnswer> {
-    for (const pause of RESOLVE_PAUSES_MS) {
+    // Two attempts, a command timeout apart: a frozen Redis gets its answer within four timeouts.
+    for (const pause of [0, this.config.redisCommandTimeoutMs]) {
       if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
       let found: [0] | [1, string, number];
       try {

@@ -36,7 +36,7 @@ describe('loadConfig', () => {
         databaseStatementTimeoutMs: 2000,
         redisUrl: undefined,
         redisClusterNodes: undefined,
-        redisCommandTimeoutMs: 150,
+        redisCommandTimeoutMs: 500,
         jwtSecret: undefined,
         jwtIssuer: 'maas',
         jwtAudience: 'maas-api',

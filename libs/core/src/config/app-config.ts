@@ -178,7 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databaseStatementTimeoutMs: read.int('DATABASE_STATEMENT_TIMEOUT_MS', 2000, 1, 600_000),
     redisUrl,
     redisClusterNodes,
-    redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 150, 1, 60_000),
+    redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 500, 1, 60_000),
     jwtSecret,
     jwtIssuer: read.string('JWT_ISSUER', 'maas'),
     jwtAudience: read.string('JWT_AUDIENCE', 'maas-api'),
