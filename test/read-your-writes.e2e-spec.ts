@@ -59,6 +59,11 @@ async function pages(api: TestApi, userId: string, limit: number): Promise<strin
       sold.push(await json(response));
     }
     const location = sold[2].statusUrl as string;
+    // Each answer was handed to the network: its delivery mark is written within a flush (100 ms).
+    await waitFor(async () => {
+      const reads = await Promise.all(sold.map(async (meme) => json(await a.get(`/memes/${meme.id}`, a.token(user)))));
+      return reads.every((read) => read.deliveredAt !== null);
+    });
     const firstReads: Json[] = [];
     for (const meme of sold) {
       for (const api of [a, b]) {
@@ -100,8 +105,12 @@ async function pages(api: TestApi, userId: string, limit: number): Promise<strin
     await a.credit(user, 100);
     const memes = a.app.get(MemesService);
     const ids: string[] = [];
-    // Sold without an HTTP answer: never delivered.
-    for (let i = 0; i < 7; i++) ids.push((await memes.create(user, { lat: 48.85, lon: 2.35, query: `undelivered ${i}`, format: 'text' })).meme.id);
+    // Sold without an HTTP answer: never delivered. A millisecond apart, so that the newest-first
+    // order is the order of sale (sales of one millisecond are ordered by id).
+    for (let i = 0; i < 7; i++) {
+      ids.push((await memes.create(user, { lat: 48.85, lon: 2.35, query: `undelivered ${i}`, format: 'text' })).meme.id);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
     const newestFirst = [...ids].reverse();
 
     const before = await pages(b, user, 3);

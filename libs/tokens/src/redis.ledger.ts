@@ -207,22 +207,23 @@ export class RedisLedger extends TokenLedger {
   }
 
   /**
-   * PostgreSQL's page and Redis' merged: a sale in both (moved, not yet forgotten in Redis) is
-   * taken as Redis has it, whose delivery mark may be the newer.
+   * Redis' page and PostgreSQL's merged. Redis is read first: a sale the worker forgets in Redis
+   * after that is in PostgreSQL already, so no meme is missed. A sale PostgreSQL lists that
+   * Redis still holds is taken as Redis has it (its delivery mark may be the newer).
    */
   async undelivered(userId: string, limit: number, before?: SalePosition): Promise<SalePage> {
-    const moved = await this.archive.undelivered(userId, limit + 1, before);
-    const [flat, held] = await this.call(() =>
-      undeliveredScript.run(
-        this.redis,
-        [undeliveredKey(userId), soldKey(userId)],
-        [before ? before.atMicros / 1000 : '+inf', before?.id ?? '', limit + 1, ...moved.map((sale) => sale.position.id)],
-      ),
-    );
-    const sales: ListedSale[] = moved.filter((_, i) => held[i] === 0);
+    const keys = [undeliveredKey(userId), soldKey(userId)];
+    const [flat] = await this.call(() => undeliveredScript.run(this.redis, keys, [before ? before.atMicros / 1000 : '+inf', before?.id ?? '', limit + 1]));
+    const sales: ListedSale[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       if (flat[i + 2] === '') continue;
       sales.push({ content: JSON.parse(flat[i + 2]) as SaleContent, deliveredAt: null, position: { atMicros: Number(flat[i + 1]) * 1000, id: flat[i] } });
+    }
+    const listed = new Set(sales.map((sale) => sale.position.id));
+    const moved = (await this.archive.undelivered(userId, limit + 1, before)).filter((sale) => !listed.has(sale.position.id));
+    if (moved.length > 0) {
+      const [, held] = await this.call(() => undeliveredScript.run(this.redis, keys, ['+inf', '', 0, ...moved.map((sale) => sale.position.id)]));
+      sales.push(...moved.filter((_, i) => held[i] === 0));
     }
     sales.sort((x, y) => newestFirst(x.position, y.position));
     const items = sales.slice(0, limit);
