@@ -45,6 +45,12 @@ export interface SalePage {
   readonly next?: SalePosition;
 }
 
+/** The page of `limit` from sales listed newest first, read one past the limit to learn of more. */
+export function pageOf(sales: readonly ListedSale[], limit: number): SalePage {
+  const items = sales.slice(0, limit);
+  return { items, next: sales.length > limit ? items[items.length - 1].position : undefined };
+}
+
 /** A sale whose meme is made after its charge. */
 export interface DeferredSale {
   readonly id: string;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Breakers } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { ArchivedSale, DeferredSales, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger } from './ledger.port';
+import { ArchivedSale, DeferredSales, pageOf, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger } from './ledger.port';
 import { IdempotencyKeys, StoredOutcome } from './idempotency-keys';
 import { AccountTotals, PurchaseBook } from './purchase-book';
 import { SalesArchive } from './sales-archive';
@@ -78,9 +78,7 @@ export class PostgresLedger extends TokenLedger {
   }
 
   async undelivered(userId: string, limit: number, before?: SalePosition): Promise<SalePage> {
-    const rows = await this.archive.undelivered(userId, limit + 1, before);
-    const items = rows.slice(0, limit);
-    return { items, next: rows.length > limit ? items[items.length - 1].position : undefined };
+    return pageOf(await this.archive.undelivered(userId, limit + 1, before), limit);
   }
 
   hasStoredAnswer(userId: string, key: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppError, Breakers, InjectRedis, LuaScript, Metrics, RedisClient, RuntimeConfig } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { ArchivedSale, ListedSale, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger } from './ledger.port';
+import { ArchivedSale, ListedSale, pageOf, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger } from './ledger.port';
 import { ClockOffset, LedgerClock } from './ledger-clock';
 import { AccountTotals, PurchaseBook } from './purchase-book';
 import {
@@ -13,7 +13,6 @@ import {
   KEY_REUSED,
   MARK_SCRIPT,
   MISSING,
-  READ_SCRIPT,
   REPLAYED,
   RESOLVE_SCRIPT,
   SELL_SCRIPT,
@@ -30,8 +29,7 @@ type SellAnswer = [status: number, now: number, a?: number, b?: number, content?
 
 const sellScript = new LuaScript<SellAnswer>(SELL_SCRIPT);
 const resolveScript = new LuaScript<[0] | [1, string, number]>(RESOLVE_SCRIPT);
-const readScript = new LuaScript<[string | null, string | null]>(READ_SCRIPT);
-const undeliveredScript = new LuaScript<[string[], number[]]>(UNDELIVERED_SCRIPT);
+const undeliveredScript = new LuaScript<string[]>(UNDELIVERED_SCRIPT);
 const markScript = new LuaScript<number>(MARK_SCRIPT);
 const syncScript = new LuaScript<[string, string, string | null]>(SYNC_SCRIPT);
 
@@ -144,16 +142,10 @@ export class RedisLedger extends TokenLedger {
       } catch {
         continue;
       }
-      if (found[0] === 1) {
-        this.logger.warn(`Sale ${sale.id} timed out but had applied: answered as sold`);
-        return [SOLD, 0, found[2]];
-      }
-      if (await this.archive.find(sale.userId, sale.id)) {
-        this.logger.warn(`Sale ${sale.id} timed out but had applied: answered as sold`);
-        const balance = await this.balance(sale.userId);
-        return [SOLD, 0, balance?.remaining ?? 0];
-      }
-      throw failure;
+      const remaining = found[0] === 1 ? found[2] : await this.remainingIfMoved(sale);
+      if (remaining === undefined) throw failure;
+      this.logger.warn(`Sale ${sale.id} timed out but had applied: answered as sold`);
+      return [SOLD, 0, remaining];
     }
     this.logger.error(`Sale ${sale.id} timed out and Redis could not be asked whether it applied`);
     throw new AppError(
@@ -173,6 +165,15 @@ export class RedisLedger extends TokenLedger {
 
   private countExpired(): void {
     this.metrics.count('maas_sales_expired_total', 'Sales refused by Redis because they arrived after their deadline.');
+  }
+
+  /**
+   * For a sale the worker has moved to PostgreSQL: the balance now (the one right after the sale
+   * was forgotten in Redis with it); undefined if the sale is not in PostgreSQL either.
+   */
+  private async remainingIfMoved(sale: Sale): Promise<number | undefined> {
+    if (!(await this.archive.find(sale.userId, sale.id))) return undefined;
+    return (await this.balance(sale.userId))?.remaining ?? 0;
   }
 
   /** Redis' time minus ours, from one TIME round trip (every sale's answer refines it). */
@@ -201,7 +202,7 @@ export class RedisLedger extends TokenLedger {
   }
 
   async find(userId: string, saleId: string): Promise<ArchivedSale | undefined> {
-    const [meme, deliveredAt] = await this.call(() => readScript.run(this.redis, [soldKey(userId)], [saleId]));
+    const [meme, deliveredAt] = await this.call(() => this.redis.hmget(soldKey(userId), saleId, `${saleId}:d`));
     if (meme) return { content: JSON.parse(meme) as SaleContent, deliveredAt: deliveredAt ? new Date(Number(deliveredAt)) : null };
     return this.archive.find(userId, saleId);
   }
@@ -213,7 +214,7 @@ export class RedisLedger extends TokenLedger {
    */
   async undelivered(userId: string, limit: number, before?: SalePosition): Promise<SalePage> {
     const keys = [undeliveredKey(userId), soldKey(userId)];
-    const [flat] = await this.call(() => undeliveredScript.run(this.redis, keys, [before ? before.atMicros / 1000 : '+inf', before?.id ?? '', limit + 1]));
+    const flat = await this.call(() => undeliveredScript.run(this.redis, keys, [before ? before.atMicros / 1000 : '+inf', before?.id ?? '', limit + 1]));
     const sales: ListedSale[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       if (flat[i + 2] === '') continue;
@@ -222,12 +223,12 @@ export class RedisLedger extends TokenLedger {
     const listed = new Set(sales.map((sale) => sale.position.id));
     const moved = (await this.archive.undelivered(userId, limit + 1, before)).filter((sale) => !listed.has(sale.position.id));
     if (moved.length > 0) {
-      const [, held] = await this.call(() => undeliveredScript.run(this.redis, keys, ['+inf', '', 0, ...moved.map((sale) => sale.position.id)]));
-      sales.push(...moved.filter((_, i) => held[i] === 0));
+      // A sale still held has its balance field (`<id>:r`) beside the meme.
+      const held = await this.call(() => this.redis.hmget(soldKey(userId), ...moved.map((sale) => `${sale.position.id}:r`)));
+      sales.push(...moved.filter((_, i) => held[i] === null));
     }
     sales.sort((x, y) => newestFirst(x.position, y.position));
-    const items = sales.slice(0, limit);
-    return { items, next: sales.length > limit ? items[items.length - 1].position : undefined };
+    return pageOf(sales, limit);
   }
 
   async hasStoredAnswer(userId: string, key: string): Promise<boolean> {

@@ -120,17 +120,11 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return {0}
 `;
 
-/** KEYS: [1] sold memes; ARGV: [1] sale id. Answers {meme, delivered at (Unix ms)}, each or false. */
-export const READ_SCRIPT = `
-return redis.call('HMGET', KEYS[1], ARGV[1], ARGV[1] .. ':d')
-`;
-
 /**
- * The user's undelivered memes still in Redis, newest first, strictly below a position, and
- * which of some other sales are still in Redis. KEYS: [1] undelivered memes, [2] sold memes;
- * ARGV: [1] highest sale time (Unix ms, or '+inf'), [2] at exactly that time, only ids below this
- * one ('' for all), [3] how many, [4…] sale ids to look up.
- * Answers {{id, sale time, meme, …}, {1 or 0 per looked-up id}}.
+ * The user's undelivered memes still in Redis, newest first, strictly below a position.
+ * KEYS: [1] undelivered memes, [2] sold memes; ARGV: [1] highest sale time (Unix ms, or '+inf'),
+ * [2] at exactly that time, only ids below this one ('' for all), [3] how many.
+ * Answers a flat list of id, sale time, meme.
  */
 export const UNDELIVERED_SCRIPT = `
 local out, found, offset = {}, 0, 0
@@ -147,9 +141,7 @@ while found < limit do
     end
   end
 end
-local held = {}
-for i = 4, #ARGV do held[i - 3] = redis.call('HEXISTS', KEYS[2], ARGV[i]) end
-return {out, held}
+return out
 `;
 
 /**
