@@ -12,7 +12,7 @@
  * shown, and a ratio is the median of the rounds' own ratios: load and server share this
  * machine's cores, and single runs vary by ±10 % or more), with
  * the CPU each request cost every local process (from /proc, on Linux); then exactness: memes
- * served = tokens spent. Then premium (issue 5): a subscriber whose token claims
+ * served = tokens spent. Then premium: a subscriber whose token claims
  * premium against a standard caller on the same API, and, on a second API with a local
  * OpenAI-compatible server, the AI call started before the subscription check or after it.
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default: embedded),
@@ -233,7 +233,7 @@ async function credit(user: string, reference: string, port = API_PORT): Promise
 }
 
 /**
- * Issue 5's question: does starting the AI call before the subscription check (for tokens that
+ * The question: does starting the AI call before the subscription check (for tokens that
  * claim premium) lower premium p50? A second API, with AI_BASE_URL on a local OpenAI-compatible
  * server answering in AI_LATENCY_MS, serves the same subscriber with the claim (AI call started
  * at once) and without it (AI call started once the subscription has answered).
