@@ -12,7 +12,7 @@ import { Answer, API_MAIN, call, jwt, NodeProcess, sleep, waitUntil } from './se
 import { freePort } from './setup/ports';
 
 /**
- * The issue's acceptance test for the ledger: SIGKILL the API while 100 requests are in flight,
+ * The ledger's crash test: SIGKILL the API while 100 requests are in flight,
  * restart it, retry every request with its Idempotency-Key. Exactly one charge per meme the user
  * can get, whatever the crash interrupted (a sale, a response on the wire, a drain batch).
  */

@@ -178,7 +178,7 @@ export class MemesService {
   }
 
   /**
-   * The seed's "validation and meme generation can happen in parallel": for a caller whose token
+   * Validation and meme generation run in parallel: for a caller whose token
    * claims premium, the AI call starts at once, while the subscription (and, without an
    * Idempotency-Key, the balance) is checked, and is abandoned if either says no. Measured (npm
    * run bench, AI answering in 50 ms): premium p50 52 ms against 53 ms when started in turn. A premium
