@@ -16,9 +16,10 @@
  * premium against a standard caller on the same API, and, on a second API with a local
  * OpenAI-compatible server, the AI call started before the subscription check or after it.
  * Environment: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default: embedded),
- * BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (100).
+ * BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (100),
+ * BENCH_API_NODE (another `node` binary: a second API runs on it, measured in the same rounds).
  */
-import { ChildProcess, fork, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -44,6 +45,8 @@ const API_PORT = 3102;
 const WORKER_PORT = 3103;
 const PATH = '/memes?lat=48.8566&lon=2.3522&query=benchmarks%20on%20a%20laptop';
 const AI_LATENCY_MS = Number(env.BENCH_AI_LATENCY_MS ?? 50);
+const OTHER_NODE = env.BENCH_API_NODE;
+const OTHER_API_PORT = API_PORT + 20;
 
 interface Measured {
   /** Highest usage-drain lag the worker reported during the run. */
@@ -304,12 +307,20 @@ async function main(): Promise<void> {
     const logDir = mkdtempSync(join(tmpdir(), 'maas-bench-log-'));
     const logFile = join(logDir, 'api.log');
     const common = { ...env, NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, REDIS_URL, JWT_SECRET: SECRET };
-    const api = spawn(process.execPath, ['dist/apps/api/apps/api/src/main.js'], {
-      env: { ...common, PORT: String(API_PORT), RATE_LIMIT_PER_MINUTE: '1000000000', LOG_LEVEL: 'info', WORKER_IN_PROCESS: 'false' },
-      stdio: ['ignore', openSync(logFile, 'w'), 'inherit'],
-    });
-    children.push(api);
-    await waitUntilReady(`http://127.0.0.1:${API_PORT}/health/ready`, api);
+    const startApi = async (node: string, port: number, log: string): Promise<ChildProcess> => {
+      const child = spawn(node, ['dist/apps/api/apps/api/src/main.js'], {
+        env: { ...common, PORT: String(port), RATE_LIMIT_PER_MINUTE: '1000000000', LOG_LEVEL: 'info', WORKER_IN_PROCESS: 'false' },
+        stdio: ['ignore', openSync(log, 'w'), 'inherit'],
+      });
+      children.push(child);
+      await waitUntilReady(`http://127.0.0.1:${port}/health/ready`, child);
+      return child;
+    };
+    const api = await startApi(process.execPath, API_PORT, logFile);
+    // The same API on another Node line, measured in the same rounds.
+    const other = OTHER_NODE
+      ? { node: execFileSync(OTHER_NODE, ['--version'], { encoding: 'utf8' }).trim(), api: await startApi(OTHER_NODE, OTHER_API_PORT, join(logDir, 'api-other.log')) }
+      : undefined;
     const worker = spawn(process.execPath, ['dist/apps/worker/apps/worker/src/main.js'], {
       env: { ...common, PORT: String(WORKER_PORT), LOG_LEVEL: 'info' },
       stdio: ['ignore', openSync(join(logDir, 'worker.log'), 'w'), 'inherit'],
@@ -319,6 +330,8 @@ async function main(): Promise<void> {
     await waitUntilReady(`http://127.0.0.1:${WORKER_PORT}/health/ready`, worker);
     const apiUser = `bench-api-${runId}`;
     await credit(apiUser, `bench-${runId}`);
+    const otherUser = `bench-api-other-${runId}`;
+    if (other) await credit(otherUser, `bench-other-${runId}`, OTHER_API_PORT);
 
     process.stdout.write(
       `Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${CONNECTIONS} connections, ` +
@@ -326,18 +339,23 @@ async function main(): Promise<void> {
     );
     const bases: Measured[] = [];
     const fulls: Measured[] = [];
+    const others: Measured[] = [];
+    const apiName = other ? `MaaS API (Node ${process.version})` : 'MaaS API (Nest, everything on)';
     for (let round = 1; round <= ROUNDS; round++) {
       bases.push(await measure('baseline (Fastify + JWT + Lua)', BASELINE_PORT, baseline.pid as number, baselineUser, redis));
-      fulls.push(await measure('MaaS API (Nest, everything on)', API_PORT, api.pid as number, apiUser, redis));
-      const [b, f] = [bases[round - 1], fulls[round - 1]];
+      fulls.push(await measure(apiName, API_PORT, api.pid as number, apiUser, redis));
+      if (other) others.push(await measure(`MaaS API (Node ${other.node})`, OTHER_API_PORT, other.api.pid as number, otherUser, redis));
+      const [b, f, o] = [bases[round - 1], fulls[round - 1], others[round - 1]];
       process.stdout.write(
-        `  round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms; API ${f.rps.toFixed(0)} req/s p99 ${f.p99} ms; ratio ${(f.rps / b.rps).toFixed(2)}x\n`,
+        `  round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms; API ${f.rps.toFixed(0)} req/s p99 ${f.p99} ms; ratio ${(f.rps / b.rps).toFixed(2)}x` +
+          `${o ? `; API on Node ${other?.node} ${o.rps.toFixed(0)} req/s p99 ${o.p99} ms` : ''}\n`,
       );
     }
     const base = median(bases);
     const full = median(fulls);
+    const measuredRuns = others.length ? [base, full, median(others)] : [base, full];
 
-    const rows = [base, full].map((m) =>
+    const rows = measuredRuns.map((m) =>
       [
         m.name.padEnd(32),
         m.rps.toFixed(0).padStart(8),
@@ -353,8 +371,14 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${header.join(' ')}\n${rows.join('\n')}\n\n`);
     if (base.cpu && full.cpu) {
       // Where each request's CPU goes (the same median runs): steadier than req/s on a shared machine.
-      const cpuRows = [base, full].map((m) => [m.name.padEnd(32), ...CPU_SOURCES.map((source) => String(m.cpu?.[source]).padStart(source.length))].join('  '));
+      const cpuRows = measuredRuns.map((m) => [m.name.padEnd(32), ...CPU_SOURCES.map((source) => String(m.cpu?.[source]).padStart(source.length))].join('  '));
       process.stdout.write(`CPU µs per request\n${['process'.padEnd(32), ...CPU_SOURCES].join('  ')}\n${cpuRows.join('\n')}\n\n`);
+      for (const runs of [bases, fulls, others].filter((these) => these.length)) {
+        const server = runs.map((run) => run.cpu?.server ?? 0);
+        const mid = [...server].sort((a, b) => a - b)[Math.floor(server.length / 2)];
+        process.stdout.write(`${runs[0].name}: server process ${mid} µs per request, median of the rounds' ${server.join(', ')}\n`);
+      }
+      process.stdout.write('\n');
     }
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
@@ -365,7 +389,7 @@ async function main(): Promise<void> {
     const throughput = pairedRatio(fulls, bases, (run) => run.rps);
     const tail = pairedRatio(fulls, bases, (run) => run.p99);
     const listed = (ratios: number[]): string => ratios.map((ratio) => ratio.toFixed(2)).join(', ');
-    const all = [...bases, ...fulls];
+    const all = [...bases, ...fulls, ...others];
     const exact = all.every((m) => m.ok === m.spent && m.other === 0 && m.errors === 0);
     const served = sum(all.map((m) => m.ok));
     const charged = sum(all.map((m) => m.spent));
