@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
 import { connectRedis, createRedis, LuaScript } from '../libs/core/src';
 import { PlaceFinder, writeCaption } from '../libs/memes/src';
-import { accountKey, SELL_SCRIPT, SOLD, usageStreamOf } from '../libs/tokens/src/redis.scripts';
+import { accountKey, fenceKey, SELL_SCRIPT, SOLD, soldKey, undeliveredKey, usageStreamOf } from '../libs/tokens/src/redis.scripts';
 
 const COMMAND_TIMEOUT_MS = 150; // the API's default REDIS_COMMAND_TIMEOUT_MS
 
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const key = createSecretKey(Buffer.from(env.JWT_SECRET));
   const settings = { redisUrl: env.REDIS_URL, redisCommandTimeoutMs: COMMAND_TIMEOUT_MS };
   const redis = await connectRedis(createRedis(settings), settings);
-  const sell = new LuaScript<[number, number]>(SELL_SCRIPT);
+  const sell = new LuaScript<[status: number, redisTime: number, remaining: number]>(SELL_SCRIPT);
   const places = new PlaceFinder();
   const app = Fastify();
 
@@ -51,9 +51,9 @@ async function main(): Promise<void> {
       cost: 1,
       createdAt: new Date().toISOString(),
     };
-    const keys = [accountKey(sub), usageStreamOf(sub)];
+    const keys = [accountKey(sub), usageStreamOf(sub), soldKey(sub), undeliveredKey(sub), fenceKey(sub, id)];
     const args = [1, Date.now() + COMMAND_TIMEOUT_MS, id, sub, 'text', JSON.stringify(content), '', 0];
-    const [status, remaining] = await sell.run(redis, keys, args);
+    const [status, , remaining] = await sell.run(redis, keys, args);
     if (status !== SOLD) return reply.status(402).send({ code: 'insufficient_tokens' });
     return { ...content, remaining };
   });
