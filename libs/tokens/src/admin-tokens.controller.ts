@@ -6,6 +6,9 @@ import { Balance } from './balance';
 import { BalanceDto } from './dto/balance.dto';
 import { CreditTokensDto } from './dto/credit-tokens.dto';
 import { DailyUsage, SalesArchive } from './sales-archive';
+import { TransactionDto, TransactionsQueries } from './dto/transaction.dto';
+import { Transaction, Transactions } from './transactions';
+import { answerTransactions, TransactionsQuery } from './transactions-query';
 import { TokensService } from './tokens.service';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -20,6 +23,7 @@ export class AdminTokensController {
   constructor(
     private readonly tokens: TokensService,
     private readonly archive: SalesArchive,
+    private readonly transactions: Transactions,
   ) {}
 
   @Post('tokens')
@@ -51,6 +55,17 @@ export class AdminTokensController {
   @ApiOkResponse({ type: BalanceDto })
   balance(@Param('userId', UserIdPipe) userId: string): Promise<Balance> {
     return this.tokens.balance(userId);
+  }
+
+  @Get('transactions')
+  @TransactionsQueries("A user's")
+  @ApiOkResponse({ type: TransactionDto, isArray: true })
+  transactionsOf(
+    @Param('userId', UserIdPipe) userId: string,
+    @Query() query: TransactionsQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<readonly Transaction[] | string> {
+    return answerTransactions(this.transactions, userId, `/admin/users/${encodeURIComponent(userId)}/transactions`, query, reply);
   }
 
   @Get('usage')

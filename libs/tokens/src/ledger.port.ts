@@ -51,6 +51,14 @@ export function pageOf(sales: readonly ListedSale[], limit: number): SalePage {
   return { items, next: sales.length > limit ? items[items.length - 1].position : undefined };
 }
 
+/** A charge the live ledger holds that may not be in PostgreSQL yet (Redis mode). */
+export interface UnmovedCharge {
+  readonly id: string;
+  readonly amount: number;
+  readonly format: string;
+  readonly at: Date;
+}
+
 /** A sale whose meme is made after its charge. */
 export interface DeferredSale {
   readonly id: string;
@@ -107,6 +115,12 @@ export abstract class TokenLedger {
    * Redis mode also before the worker has moved it to PostgreSQL).
    */
   abstract find(userId: string, saleId: string): Promise<ArchivedSale | undefined>;
+
+  /**
+   * Charges the live ledger holds that PostgreSQL may not hold yet (in Redis mode, those the
+   * worker has not moved; none in PostgreSQL mode), so readers of the usage ledger miss none.
+   */
+  abstract unmovedCharges(userId: string): Promise<UnmovedCharge[]>;
 
   /** The caller's paid-for memes never marked delivered, newest first, strictly below `before`. */
   abstract undelivered(userId: string, limit: number, before?: SalePosition): Promise<SalePage>;

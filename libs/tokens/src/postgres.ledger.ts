@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Breakers } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { ArchivedSale, DeferredSales, pageOf, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger } from './ledger.port';
+import { ArchivedSale, DeferredSales, pageOf, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger, UnmovedCharge } from './ledger.port';
 import { IdempotencyKeys, StoredOutcome } from './idempotency-keys';
 import { AccountTotals, PurchaseBook } from './purchase-book';
 import { SalesArchive } from './sales-archive';
@@ -73,6 +73,11 @@ export class PostgresLedger extends TokenLedger {
   }
 
   /** The sale committed before it answered: PostgreSQL has every meme handed out. */
+  /** PostgreSQL holds every charge the moment it is made. */
+  async unmovedCharges(): Promise<UnmovedCharge[]> {
+    return [];
+  }
+
   find(userId: string, saleId: string): Promise<ArchivedSale | undefined> {
     return this.archive.find(userId, saleId);
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppError, Breakers, InjectRedis, LuaScript, Metrics, RedisClient, RuntimeConfig } from '@maas/core';
 import { Balance, balanceOf } from './balance';
-import { ArchivedSale, ListedSale, pageOf, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger } from './ledger.port';
+import { ArchivedSale, ListedSale, pageOf, Sale, SaleContent, SaleOutcome, SalePage, SalePosition, TokenLedger, UnmovedCharge } from './ledger.port';
 import { ClockOffset, LedgerClock } from './ledger-clock';
 import { AccountTotals, PurchaseBook } from './purchase-book';
 import {
@@ -205,6 +205,16 @@ export class RedisLedger extends TokenLedger {
     const [meme, deliveredAt] = await this.call(() => this.redis.hmget(soldKey(userId), saleId, `${saleId}:d`));
     if (meme) return { content: JSON.parse(meme) as SaleContent, deliveredAt: deliveredAt ? new Date(Number(deliveredAt)) : null };
     return this.archive.find(userId, saleId);
+  }
+
+  async unmovedCharges(userId: string): Promise<UnmovedCharge[]> {
+    const fields = await this.call(() => this.redis.hgetall(soldKey(userId)));
+    return Object.entries(fields)
+      .filter(([field]) => field.endsWith(':c'))
+      .map(([field, charge]) => {
+        const [amount, format, at] = charge.split(',');
+        return { id: field.slice(0, -2), amount: Number(amount), format, at: new Date(Number(at)) };
+      });
   }
 
   /**

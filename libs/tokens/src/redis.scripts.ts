@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
  *   {m<n>}:i:<user>:<sha1 key> hash  fp, status, remaining, content: an idempotency record (TTL)
  *   {m<n>}:s:<user>            hash  the user's memes sold and not yet moved to PostgreSQL:
  *                                    <id> the meme (JSON), <id>:r the balance right after it,
+ *                                    <id>:c the charge as "<tokens>,<format>,<sale time>",
  *                                    <id>:d when it was delivered (Unix ms, Redis' clock)
  *   {m<n>}:u:<user>            zset  the same memes while undelivered, scored by sale time (Unix ms)
  *   {m<n>}:x:<sale id>         string a sale that can no longer apply: its outcome was looked up (TTL)
@@ -97,7 +98,7 @@ redis.call('HINCRBY', KEYS[1], 'n', 1)
 local event = {'kind', 'charge', 'id', ARGV[3], 'user', ARGV[4], 'amount', cost, 'format', ARGV[5], 'at', now, 'content', ARGV[6]}
 if ARGV[9] == '1' then table.insert(event, 'deferred'); table.insert(event, '1') end
 redis.call('XADD', KEYS[2], '*', unpack(event))
-redis.call('HSET', KEYS[3], ARGV[3], ARGV[6], ARGV[3] .. ':r', remaining - cost)
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[6], ARGV[3] .. ':r', remaining - cost, ARGV[3] .. ':c', cost .. ',' .. ARGV[5] .. ',' .. now)
 redis.call('ZADD', KEYS[4], now, ARGV[3])
 if KEYS[6] then
   redis.call('HSET', KEYS[6], 'fp', ARGV[7], 'status', 200, 'remaining', remaining - cost, 'content', ARGV[6])
@@ -177,7 +178,7 @@ local forgotten = 0
 for i = 1, #ARGV / 2 do
   local sold, undelivered, id = KEYS[2 * i - 1], KEYS[2 * i], ARGV[2 * i - 1]
   if ARGV[2 * i] == '1' or redis.call('HEXISTS', sold, id .. ':d') == 0 then
-    forgotten = forgotten + redis.call('HDEL', sold, id, id .. ':r', id .. ':d')
+    forgotten = forgotten + redis.call('HDEL', sold, id, id .. ':r', id .. ':c', id .. ':d')
     redis.call('ZREM', undelivered, id)
   end
 end

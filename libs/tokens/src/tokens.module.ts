@@ -16,6 +16,7 @@ import { Refunds } from './refunds';
 import { SalesArchive } from './sales-archive';
 import { TokensController } from './tokens.controller';
 import { TokensService } from './tokens.service';
+import { Transactions } from './transactions';
 
 @Module({})
 export class TokensModule {
@@ -35,6 +36,7 @@ export class TokensModule {
         LedgerClock,
         TokensService,
         Refunds,
+        Transactions,
         { provide: TokenLedger, useClass: redis ? RedisLedger : PostgresLedger },
       ],
       exports: [TokensService, TokenLedger, SalesArchive, PurchaseBook, Refunds, LedgerClock],
