@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { JobQueue } from '@maas/core';
-import { FAILED_QUEUE } from '@maas/memes';
+import { FAILED_QUEUE, WEBHOOK_QUEUE } from '@maas/memes';
 import { verifyWebhookSignature } from '@maas/notifications';
 import { RedisServerProcess } from './setup/redis-server';
 import { freePort } from './setup/ports';
@@ -57,6 +57,7 @@ describe.each(ledgerModes())('memes made after their sale, %s ledger', (mode: Le
   let api: TestApi;
   let redisServer: RedisServerProcess | undefined;
   let dataDir: string;
+  let jobSchema: string;
   let db: Client;
   let smtp: SMTPServer;
   const mails: string[] = [];
@@ -79,9 +80,10 @@ describe.each(ledgerModes())('memes made after their sale, %s ledger', (mode: Le
     });
     const smtpPort = await freePort();
     smtp.listen(smtpPort, '127.0.0.1');
+    jobSchema = `jobs_${randomBytes(4).toString('hex')}`;
     const env: Record<string, string> = {
       DATA_DIR: dataDir,
-      JOB_QUEUE_SCHEMA: `jobs_${randomBytes(4).toString('hex')}`,
+      JOB_QUEUE_SCHEMA: jobSchema,
       JOB_RETRY_LIMIT: '1',
       JOB_RETRY_DELAY_SECONDS: '1',
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
@@ -121,6 +123,12 @@ describe.each(ledgerModes())('memes made after their sale, %s ledger', (mode: Le
     return rows;
   }
 
+  /** The states of a queue's jobs for one meme, oldest first: final once all are 'completed' or 'failed'. */
+  async function jobStates(queue: string, memeId: string): Promise<string[]> {
+    const { rows } = await db.query(`SELECT state FROM ${jobSchema}.job WHERE name = $1 AND data->>'memeId' = $2 ORDER BY created_on`, [queue, memeId]);
+    return rows.map((row: { state: string }) => row.state);
+  }
+
   /** Makes storage fail for real: the directory memes are written to becomes a file. */
   function breakStorage(): void {
     rmSync(join(dataDir, 'objects', 'memes'), { recursive: true, force: true });
@@ -152,8 +160,7 @@ describe.each(ledgerModes())('memes made after their sale, %s ledger', (mode: Le
       expect(ready.meme).toMatch(/\/m\/[0-9A-Za-z]{10}$/);
 
       // The first delivery got a 500; the retry, after the backoff, is the one accepted.
-      await waitFor(async () => receiver.deliveries.length >= 2, 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // no third delivery follows
+      await waitFor(async () => (await jobStates(WEBHOOK_QUEUE, pending.id)).join() === 'completed', 30_000);
       expect(receiver.deliveries).toHaveLength(2);
       const [first, second] = receiver.deliveries;
       expect(first.headers['maas-delivery']).toBe(`${pending.id}:meme.ready`);
@@ -201,7 +208,7 @@ describe.each(ledgerModes())('memes made after their sale, %s ledger', (mode: Le
       // The dead-letter job runs again (a worker died after refunding, say): still one refund.
       const queue = api.app.get(JobQueue);
       await queue.send(FAILED_QUEUE, { memeId: pending.id }, { id: undefined });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await waitFor(async () => (await jobStates(FAILED_QUEUE, pending.id)).join() === 'completed,completed', 20_000);
       expect(await usageRows(pending.id)).toHaveLength(2);
       expect(await api.balance(user)).toMatchObject({ used: 0, remaining: 25 });
 

@@ -30,6 +30,8 @@ export class FakeOpenAi {
   /** When set, answers every request instead of `behaviour`: for answers a test shapes by hand. */
   answer?: (response: ServerResponse, request: FakeAiRequest) => void;
   readonly requests: FakeAiRequest[] = [];
+  /** Slow requests whose caller hung up before the answer. */
+  abandoned = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   private constructor(
@@ -82,6 +84,7 @@ export class FakeOpenAi {
         this.timers.add(timer);
         // The client gave up: nothing left to answer.
         response.on('close', () => {
+          if (!response.writableEnded) this.abandoned++;
           clearTimeout(timer);
           this.timers.delete(timer);
         });
