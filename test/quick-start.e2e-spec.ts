@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './setup/ports';
@@ -16,10 +17,21 @@ class QuickStart {
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  static async start(dataDir: string, port: number, postgresPort: number): Promise<QuickStart> {
+  private static spawn(dataDir: string, port: number, postgresPort: number): QuickStart {
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(postgresPort), NODE_ENV: 'development' };
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'LOG_LEVEL', 'DEMO_TOKENS']) delete env[name];
-    const run = new QuickStart(spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    return new QuickStart(spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  /** A start that must fail: its exit code and its output's lines. */
+  static async failing(dataDir: string, port: number, postgresPort: number): Promise<{ code: number; lines: string[] }> {
+    const run = QuickStart.spawn(dataDir, port, postgresPort);
+    const [code] = (await once(run.child, 'exit')) as [number];
+    return { code, lines: run.output.trim().split('\n').filter((line) => !line.startsWith('{')) };
+  }
+
+  static async start(dataDir: string, port: number, postgresPort: number): Promise<QuickStart> {
+    const run = QuickStart.spawn(dataDir, port, postgresPort);
     const deadline = Date.now() + 60_000;
     while (!run.output.includes('Try it:')) {
       if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`did not start:\n${run.output}`);
@@ -50,8 +62,8 @@ describe('quick start: npm start on a machine with only Node', () => {
     });
     return;
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'maas-quick-start-'));
-  chmodSync(dataDir, 0o755);
+  // mkdtemp makes it 0700: as root, the postgres system user cannot reach it.
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'maas-quick-start-')), '.data');
 
   it('starts on embedded PostgreSQL, prints a working curl line, and keeps its state across restarts', async () => {
     const [port, postgresPort] = [await freePort(), await freePort()];
@@ -81,6 +93,11 @@ describe('quick start: npm start on a machine with only Node', () => {
       expect(meme.status).toBe('ready');
       const clip = await fetch(meme.meme as string);
       expect([clip.status, clip.headers.get('content-type')]).toEqual([200, 'video/mp4']);
+      // Another checkout pointed at the same embedded PostgreSQL port is refused, in one line.
+      const other = await QuickStart.failing(join(mkdtempSync(join(tmpdir(), 'maas-other-checkout-')), '.data'), await freePort(), postgresPort);
+      expect(other.code).toBe(1);
+      expect(other.lines).toHaveLength(1);
+      expect(other.lines[0]).toMatch(new RegExp(`^MaaS failed to start: Port ${postgresPort} is served by another checkout's embedded PostgreSQL .*set EMBEDDED_POSTGRES_PORT to a free port$`));
     } finally {
       expect(await first.stop()).toBe(0);
     }
@@ -96,5 +113,31 @@ describe('quick start: npm start on a machine with only Node', () => {
     }
     expect(second.output).toContain('SIGTERM: draining');
     expect(second.output).toMatch(/"msg":"Closed"/);
+    // As root the cluster lives outside DATA_DIR, where the postgres user can reach it.
+    const cluster = /Creating an embedded PostgreSQL cluster in (\S+)/.exec(first.output)?.[1] as string;
+    expect(cluster).toEqual(process.getuid?.() === 0 ? expect.stringMatching(/^\/var\/tmp\/maas-postgres\/[0-9a-f]{12}$/) : join(dataDir, 'postgres'));
+    rmSync(cluster, { recursive: true, force: true });
   }, 120_000);
+
+  it('refuses a port another program holds, in one line, with exit code 1', async () => {
+    const squatter = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as AddressInfo).port;
+    try {
+      const { code, lines } = await QuickStart.failing(join(mkdtempSync(join(tmpdir(), 'maas-port-taken-')), '.data'), await freePort(), taken);
+      expect(code).toBe(1);
+      expect(lines).toEqual([`MaaS failed to start: Port ${taken} is taken by another program; set EMBEDDED_POSTGRES_PORT to a free port, or DATABASE_URL to use your own PostgreSQL`]);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('refuses a DATA_DIR it cannot create, in one line, with exit code 1', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'maas-not-a-dir-')), 'file');
+    writeFileSync(file, '');
+    const { code, lines } = await QuickStart.failing(join(file, '.data'), await freePort(), await freePort());
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^MaaS failed to start: Cannot use DATA_DIR .*point DATA_DIR to a writable directory$/);
+  });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -21,11 +21,13 @@ export default async function globalSetup(): Promise<void> {
   if (!process.env.DATABASE_URL) {
     if (ci) throw new Error('CI=true but DATABASE_URL is not set: CI must test against a real PostgreSQL server');
     const dir = mkdtempSync(join(tmpdir(), 'maas-test-'));
-    chmodSync(dir, 0o755); // as root, PostgreSQL runs as the `postgres` user, who must reach it
     const postgres = await startEmbeddedPostgres(dir, await freePort());
     process.env.DATABASE_URL = postgres.url;
     // globalSetup and globalTeardown share this process and its globals.
-    (globalThis as { stopEmbeddedPostgres?: () => Promise<void> }).stopEmbeddedPostgres = postgres.stop;
+    (globalThis as { stopEmbeddedPostgres?: () => Promise<void> }).stopEmbeddedPostgres = async () => {
+      await postgres.stop();
+      for (const path of [postgres.dataDirectory, dir]) rmSync(path, { recursive: true, force: true });
+    };
     process.stdout.write(`\n[maas tests] DATABASE_URL unset: using an embedded PostgreSQL in ${dir}\n`);
   }
   await migrate(settings(process.env.DATABASE_URL));
