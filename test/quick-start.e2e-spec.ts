@@ -1,12 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './setup/ports';
 
-const MAIN = join(__dirname, '..', 'dist', 'apps', 'api', 'apps', 'api', 'src', 'main.js');
+const ROOT = join(__dirname, '..');
+const MAIN = join(ROOT, 'dist', 'apps', 'api', 'apps', 'api', 'src', 'main.js');
 
 
 /** `npm start` as a newcomer runs it: no DATABASE_URL, no REDIS_URL, no JWT_SECRET. */
@@ -17,10 +18,26 @@ class QuickStart {
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
-  private static spawn(dataDir: string, port: number, postgresPort: number): QuickStart {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(postgresPort), NODE_ENV: 'development' };
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'LOG_LEVEL', 'DEMO_TOKENS']) delete env[name];
-    return new QuickStart(spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  /** The built API, or (`checkout`) the README's two commands run in that directory. */
+  private static spawn(dataDir: string | undefined, port: number, postgresPort: number, checkout?: string): QuickStart {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(postgresPort), NODE_ENV: 'development' };
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'LOG_LEVEL', 'DEMO_TOKENS', 'DATA_DIR', 'CI']) delete env[name];
+    if (dataDir) env.DATA_DIR = dataDir;
+    const child = checkout
+      ? spawn('sh', ['-c', 'npm ci --no-audit --no-fund --prefer-offline && npm start'], { cwd: checkout, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      : spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    return new QuickStart(child);
+  }
+
+  /** `npm ci && npm start` in a checkout; stopped with its whole process group. */
+  static async fromCheckout(checkout: string, port: number, postgresPort: number): Promise<QuickStart> {
+    return QuickStart.until(QuickStart.spawn(undefined, port, postgresPort, checkout), 240_000);
+  }
+
+  async stopGroup(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    process.kill(-(this.child.pid as number), 'SIGTERM');
+    await exited;
   }
 
   /** A start that must fail: its exit code and its output's lines. */
@@ -31,8 +48,11 @@ class QuickStart {
   }
 
   static async start(dataDir: string, port: number, postgresPort: number): Promise<QuickStart> {
-    const run = QuickStart.spawn(dataDir, port, postgresPort);
-    const deadline = Date.now() + 60_000;
+    return QuickStart.until(QuickStart.spawn(dataDir, port, postgresPort), 60_000);
+  }
+
+  private static async until(run: QuickStart, timeoutMs: number): Promise<QuickStart> {
+    const deadline = Date.now() + timeoutMs;
     while (!run.output.includes('Try it:')) {
       if (run.child.exitCode !== null || Date.now() > deadline) throw new Error(`did not start:\n${run.output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -119,6 +139,28 @@ describe('quick start: npm start on a machine with only Node', () => {
     rmSync(cluster, { recursive: true, force: true });
   }, 120_000);
 
+  it('runs the README\'s `npm ci && npm start` in a fresh copy of the checkout in a 0700 directory', async () => {
+    // The committed files, as a clone has them, in a directory only its owner can enter.
+    const checkout = mkdtempSync(join(tmpdir(), 'maas-clone-'));
+    const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    for (const file of files) cpSync(join(ROOT, file), join(checkout, file), { recursive: true });
+    const [port, postgresPort] = [await freePort(), await freePort()];
+    const run = await QuickStart.fromCheckout(checkout, port, postgresPort);
+    try {
+      const { token, url } = run.tryIt;
+      const response = await fetch(url.replace('localhost', '127.0.0.1'), { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ meme: expect.stringContaining('deploy on Friday'), remaining: 99 });
+    } finally {
+      await run.stopGroup();
+      // The API drains, stops its PostgreSQL and exits; then its files can go.
+      await waitUntilClosed(port);
+      const cluster = /Creating an embedded PostgreSQL cluster in (\S+)/.exec(run.output)?.[1];
+      if (cluster) rmSync(cluster, { recursive: true, force: true });
+      rmSync(checkout, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   it('refuses a port another program holds, in one line, with exit code 1', async () => {
     const squatter = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
@@ -141,3 +183,17 @@ describe('quick start: npm start on a machine with only Node', () => {
     expect(lines[0]).toMatch(/^MaaS failed to start: Cannot use DATA_DIR .*point DATA_DIR to a writable directory$/);
   });
 });
+
+/** Resolves once nothing accepts connections on the port (at most 30 s). */
+async function waitUntilClosed(port: number): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => (socket.destroy(), done(true)));
+      socket.once('error', () => done(false));
+    });
+    if (!open) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`port ${port} still open`);
+}
