@@ -267,6 +267,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
         '/admin/subscriptions/{userId}',
         '/admin/users/{userId}/balance',
         '/admin/users/{userId}/tokens',
+        '/admin/users/{userId}/transactions',
         '/admin/users/{userId}/usage',
         '/health/live',
         '/health/ready',
@@ -278,6 +279,7 @@ describe.each(ledgerModes())('API over HTTP, %s ledger', (mode) => {
         '/premium',
         '/subscriptions/me',
         '/tokens/balance',
+        '/tokens/transactions',
         '/webhooks',
       ]);
       const meme = document.components.schemas.MemeDto.properties;
