@@ -2,7 +2,7 @@
  * The bare baseline: plain Fastify doing the same work as `GET /memes` — the same JWT
  * verification, the same Lua charge script through the same ioredis settings, the same caption —
  * and nothing else (no Nest, no validation, no rate limiting, no logging).
- * Run by bench/run.ts as its own process: PORT, REDIS_URL, JWT_SECRET from the environment.
+ * Run by bench/run.ts as its own process: PORT, REDIS_URL, REDIS_KEY_PREFIX, JWT_SECRET from the environment.
  */
 import { createSecretKey, randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
@@ -11,13 +11,13 @@ import { connectRedis, createRedis, LuaScript } from '../libs/core/src';
 import { PlaceFinder, writeCaption } from '../libs/memes/src';
 import { accountKey, fenceKey, SELL_SCRIPT, SOLD, soldKey, undeliveredKey, usageStreamOf } from '../libs/tokens/src/redis.scripts';
 
-const COMMAND_TIMEOUT_MS = 150; // the API's default REDIS_COMMAND_TIMEOUT_MS
+const COMMAND_TIMEOUT_MS = 500; // the API's default REDIS_COMMAND_TIMEOUT_MS
 
 async function main(): Promise<void> {
   const env = process.env as Record<string, string>;
   const key = createSecretKey(Buffer.from(env.JWT_SECRET));
   const settings = { redisUrl: env.REDIS_URL, redisCommandTimeoutMs: COMMAND_TIMEOUT_MS };
-  const redis = await connectRedis(createRedis(settings), settings);
+  const redis = await connectRedis(createRedis(settings, env.REDIS_KEY_PREFIX), settings);
   const sell = new LuaScript<[status: number, redisTime: number, remaining: number]>(SELL_SCRIPT);
   const places = new PlaceFinder();
   const app = Fastify();

@@ -279,7 +279,10 @@ async function aiInParallel(common: NodeJS.ProcessEnv, logDir: string): Promise<
 }
 
 async function main(): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+  const runId = randomBytes(4).toString('hex');
+  // The processes of this run share a key prefix of their own, so this client sees their keys.
+  const keyPrefix = `maas-bench:${runId}:`;
+  const redis = new Redis(REDIS_URL, { keyPrefix });
   const children: ChildProcess[] = [];
   let stopPostgres = async () => undefined as void;
   try {
@@ -291,10 +294,8 @@ async function main(): Promise<void> {
       databaseUrl = postgres.url;
       stopPostgres = postgres.stop;
     }
-    const runId = randomBytes(4).toString('hex');
-
     const baseline = fork(join(__dirname, 'baseline.ts'), {
-      env: { ...env, PORT: String(BASELINE_PORT), REDIS_URL, JWT_SECRET: SECRET },
+      env: { ...env, PORT: String(BASELINE_PORT), REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, JWT_SECRET: SECRET },
       execArgv: ['--require', '@swc-node/register'],
       stdio: 'inherit',
     });
@@ -306,7 +307,7 @@ async function main(): Promise<void> {
     // The log goes straight to a file: piping it through this process would steal CPU from the load generator.
     const logDir = mkdtempSync(join(tmpdir(), 'maas-bench-log-'));
     const logFile = join(logDir, 'api.log');
-    const common = { ...env, NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, REDIS_URL, JWT_SECRET: SECRET };
+    const common = { ...env, NODE_ENV: 'production', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, JWT_SECRET: SECRET };
     const startApi = async (node: string, port: number, log: string): Promise<ChildProcess> => {
       const child = spawn(node, ['dist/apps/api/apps/api/src/main.js'], {
         env: { ...common, PORT: String(port), RATE_LIMIT_PER_MINUTE: '1000000000', LOG_LEVEL: 'info', WORKER_IN_PROCESS: 'false' },
@@ -430,7 +431,7 @@ async function main(): Promise<void> {
 
     await aiInParallel(common, logDir);
 
-    const usage = await redis.call('MEMORY', 'USAGE', accountKey(apiUser));
+    const usage = await redis.call('MEMORY', 'USAGE', keyPrefix + accountKey(apiUser)) // MEMORY's key is not prefixed by ioredis;
     process.stdout.write(`\nRedis memory per account (one hash {m<shard>}:a:<id> with p, u and n; r only once refunded): ${usage} bytes\nLogs: ${logDir}\n`);
     process.exitCode = exact && premiumExact && books.postgres === books.redis ? 0 : 1;
   } finally {

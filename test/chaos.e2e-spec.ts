@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { usageStreamOf } from '../libs/tokens/src/redis.scripts';
+import { deploymentKeyPrefix } from './setup/deployment-redis';
 import { RedisServerProcess } from './setup/redis-server';
 import { memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
@@ -71,12 +72,15 @@ describe('the Redis ledger under chaos: Redis frozen or killed under load', () =
   const server = new RedisServerProcess(PORT);
   const db = new Client({ connectionString: process.env.DATABASE_URL });
   /** Reads the drain's progress; reconnects on its own after the server is killed. */
-  const redis = new Redis(server.url, { lazyConnect: true, commandTimeout: 1000 });
+  let redis: Redis;
+  let keyPrefix: string;
   let api: TestApi;
 
   beforeAll(async () => {
     await db.connect();
     await server.start();
+    keyPrefix = await deploymentKeyPrefix();
+    redis = new Redis(server.url, { lazyConnect: true, commandTimeout: 1000, keyPrefix });
     api = await TestApi.start(testConfig('redis', { REDIS_URL: server.url, REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) }));
   });
   afterAll(async () => {
@@ -168,7 +172,7 @@ describe('the Redis ledger under chaos: Redis frozen or killed under load', () =
 
   /** Every entry of `stream` delivered to the drain's consumer group and acknowledged. */
   async function streamDrained(stream: string): Promise<boolean> {
-    const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+    const groups = (await redis.xinfo('GROUPS', keyPrefix + stream)) as unknown[][]; // XINFO's key is not prefixed by ioredis
     return groups.every((group) => {
       const fields = new Map<unknown, unknown>();
       for (let i = 0; i < group.length; i += 2) fields.set(group[i], group[i + 1]);

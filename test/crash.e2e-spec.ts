@@ -10,6 +10,7 @@ import { RedisServerProcess } from './setup/redis-server';
 import { LedgerMode, ledgerModes, TEST_SECRET, uniqueUser } from './setup/test-app';
 import { Answer, API_MAIN, call, jwt, NodeProcess, sleep, waitUntil } from './setup/node-process';
 import { freePort } from './setup/ports';
+import { deploymentRedis } from './setup/deployment-redis';
 
 /**
  * The ledger's crash test: SIGKILL the API while 100 requests are in flight,
@@ -45,7 +46,7 @@ describe.each(ledgerModes())('a SIGKILL of the API with 100 requests in flight, 
       // A private server: the streams and groups seen here are this test's alone.
       redisServer = new RedisServerProcess(await freePort());
       await redisServer.start();
-      redis = new Redis(redisServer.url);
+      redis = await deploymentRedis(redisServer.url);
     }
   });
 

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { RATE_LIMIT_SYNC_MS } from '@maas/core';
 import { MemeGenerator } from '@maas/memes';
 import { accountKey } from '../libs/tokens/src/redis.scripts';
+import { deploymentKeyPrefix, deploymentRedis } from './setup/deployment-redis';
 import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser } from './setup/test-app';
 
 describe.each(ledgerModes())('ledger behaviour, %s ledger', (mode) => {
@@ -93,7 +94,7 @@ describe('ledger behaviour specific to Redis', () => {
 
   beforeAll(async () => {
     api = await TestApi.start(testConfig('redis'));
-    redis = new Redis(process.env.REDIS_URL as string);
+    redis = await deploymentRedis();
   });
   afterAll(async () => {
     redis.disconnect();
@@ -107,7 +108,8 @@ describe('ledger behaviour specific to Redis', () => {
     expect(accountKey(user)).toMatch(new RegExp(`^\\{m\\d+\\}:a:${user}$`));
     expect(await redis.type(accountKey(user))).toBe('hash');
     expect(await redis.hgetall(accountKey(user))).toEqual({ p: '9', u: '1', n: '1' });
-    expect(await redis.call('OBJECT', 'ENCODING', accountKey(user))).toBe('listpack');
+    // OBJECT's key is not prefixed by ioredis.
+    expect(await redis.call('OBJECT', 'ENCODING', (await deploymentKeyPrefix()) + accountKey(user))).toBe('listpack');
   });
 
   it('shares the rate limit across instances through Redis', async () => {

@@ -36,10 +36,28 @@ describe('migrations', () => {
     }
   }
 
+  /** Undoes the newest migrations, down to and including `name`. */
+  async function undoThrough(db: DataSource, name: string): Promise<void> {
+    for (let undone = 0; undone < db.migrations.length; undone++) {
+      const [last] = (await db.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1')) as { name: string }[];
+      await db.undoLastMigration();
+      if (last.name === name) return;
+    }
+    throw new Error(`${name} was not applied`);
+  }
+
+  it('name the deployment with one row that cannot be doubled', () =>
+    withScratchDatabase(async (db) => {
+      const [{ id }] = (await db.query('SELECT id FROM deployment')) as { id: string }[];
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      await expect(db.query('INSERT INTO deployment DEFAULT VALUES')).rejects.toThrow(/duplicate key/);
+      await expect(db.query('INSERT INTO deployment (one) VALUES (false)')).rejects.toThrow(/check constraint/);
+      expect(await db.query('SELECT id FROM deployment')).toEqual([{ id }]);
+    }));
+
   it('move delivery marks out of usage_events and back, each mark kept', () =>
     withScratchDatabase(async (db) => {
-      await db.undoLastMigration(); // DeliveryMarksHashIndex
-      await db.undoLastMigration(); // MemeDeliveries: back to delivered_at on the charge rows
+      await undoThrough(db, 'MemeDeliveries1795815917250'); // back to delivered_at on the charge rows
       const delivered = new Date('2026-11-27T10:00:00.123Z');
       await db.query(
         `INSERT INTO usage_events (id, user_id, kind, amount, format, at, content, delivered_at) VALUES
@@ -51,8 +69,7 @@ describe('migrations', () => {
       expect(await db.query('SELECT meme_id, delivered_at FROM meme_deliveries')).toEqual([{ meme_id: 'got-it', delivered_at: delivered }]);
       expect(await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'usage_events' AND column_name = 'delivered_at'`)).toEqual([]);
 
-      await db.undoLastMigration();
-      await db.undoLastMigration();
+      await undoThrough(db, 'MemeDeliveries1795815917250');
       expect(await db.query('SELECT id, delivered_at FROM usage_events ORDER BY id')).toEqual([
         { id: 'got-it', delivered_at: delivered },
         { id: 'lost', delivered_at: null },
@@ -67,7 +84,7 @@ describe('migrations', () => {
         expect.arrayContaining([{ 'QUERY PLAN': expect.stringContaining('meme_deliveries_meme_id_idx') }]),
       );
 
-      await db.undoLastMigration();
+      await undoThrough(db, 'DeliveryMarksHashIndex1795822744921');
       expect(await db.query('SELECT id, delivered_at FROM meme_deliveries ORDER BY id')).toEqual([
         { id: 'once', delivered_at: third },
         { id: 'twice', delivered_at: first },

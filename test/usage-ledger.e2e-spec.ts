@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Metrics } from '@maas/core';
 import { Reconciler } from '@maas/tokens';
 import { accountKey, deadLetterStreamOf, usageStreamOf } from '../libs/tokens/src/redis.scripts';
+import { deploymentRedis } from './setup/deployment-redis';
 import { RedisServerProcess } from './setup/redis-server';
 import { json, ledgerModes, memePath, TestApi, testConfig, uniqueUser, waitFor } from './setup/test-app';
 
@@ -84,7 +84,7 @@ describe('the Redis usage streams', () => {
     const id = randomUUID();
     const at = Date.now();
     const content = { id, format: 'text', meme: 'top / bottom', caption: { template: 'x', top: 'top', bottom: 'bottom' }, userId: user, lat: 0, lon: 0, query: 'q', cost: 1, createdAt: new Date(at).toISOString() };
-    const redis = new Redis(server.url);
+    const redis = await deploymentRedis(server.url);
     try {
       // Another worker's batch can commit the mark first; the charge follows.
       await redis.xadd(usageStreamOf(user), '*', 'kind', 'delivered', 'ids', id, 'at', at);
@@ -115,7 +115,7 @@ describe('the Redis usage streams', () => {
       return user;
     }));
     await waitFor(async () => (await Promise.all([drifting, behind, ahead].map((u) => books(db, u)))).every((b) => b.used === 4));
-    const redis = new Redis(server.url);
+    const redis = await deploymentRedis(server.url);
     try {
       await redis.hset(accountKey(drifting), 'u', '1'); // a corrupted balance, same history
       await redis.hset(accountKey(behind), 'u', '2', 'n', '2'); // an older snapshot: 2 of its 4 events
@@ -137,7 +137,7 @@ describe('the Redis usage streams', () => {
   it('set aside an event PostgreSQL refuses, and keep draining the rest of its shard', async () => {
     const user = uniqueUser('poison');
     await api.credit(user, 10);
-    const redis = new Redis(server.url);
+    const redis = await deploymentRedis(server.url);
     try {
       // An event no sale would write: a negative amount breaks usage_events' CHECK.
       await redis.xadd(usageStreamOf(user), '*', 'kind', 'charge', 'id', `poison-${user}`, 'user', user, 'amount', -5, 'format', 'text', 'at', Date.now());
@@ -166,7 +166,7 @@ describe('the Redis usage streams', () => {
     await waitFor(async () => (await Promise.all(users.map((u) => books(db, u)))).every((b) => b.used === 7));
     const before = await Promise.all(users.map((u) => api.balance(u)));
 
-    const redis = new Redis(server.url);
+    const redis = await deploymentRedis(server.url);
     await redis.flushall(); // what a restart without persistence leaves
     redis.disconnect();
 

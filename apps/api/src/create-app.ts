@@ -74,6 +74,8 @@ export async function createApp(config: RuntimeConfig, pino: Pino = createPino(c
     logger: new PinoLoggerService(pino),
     // Bodies are parsed by hardenRequests' JSON-only parser, not Nest's (which also takes forms).
     bodyParser: false,
+    // A failed start reaches the caller (main prints it in one line), instead of Nest exiting.
+    abortOnError: false,
   });
   authenticateBeforeBody(fastify, app.get(TokenService));
   if (config.docsEnabled) {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { closeOnSignals, ConfigError, createPino, EmbeddedPostgresError, flushLogs, loadConfig, PinoLoggerService, redisConfigured } from '@maas/core';
+import { closeOnSignals, createPino, flushLogs, loadConfig, PinoLoggerService, redisConfigured, StartupError } from '@maas/core';
 import { createApp } from './create-app';
 import { seedDemo } from './demo';
 import { prepareRuntime } from './runtime';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Start-up failed, perhaps before logging existed: one plain, readable line is what helps here.
-  const reason = error instanceof ConfigError || error instanceof EmbeddedPostgresError ? error.message : ((error as Error).stack ?? String(error));
+  const reason = error instanceof StartupError ? error.message : ((error as Error).stack ?? String(error));
   process.stderr.write(`MaaS failed to start: ${reason}\n`);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { closeOnSignals, ConfigError, createPino, flushLogs, loadConfig, PinoLoggerService } from '@maas/core';
+import { closeOnSignals, ConfigError, createPino, flushLogs, loadConfig, PinoLoggerService, StartupError } from '@maas/core';
 import { WorkerModule } from './worker.module';
 
 /**
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const runtime = { ...config, databaseUrl: config.databaseUrl, jwtSecret: '' };
   const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.forRoot(runtime), new FastifyAdapter(), {
     logger: new PinoLoggerService(pino),
+    abortOnError: false,
   });
   closeOnSignals(app, 0, () => flushLogs(pino));
   await app.listen(runtime.port, runtime.host);
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const reason = error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error));
+  const reason = error instanceof StartupError ? error.message : ((error as Error).stack ?? String(error));
   process.stderr.write(`MaaS worker failed to start: ${reason}\n`);
   process.exit(1);
 });

@@ -186,6 +186,15 @@ return forgotten
 `;
 
 /**
+ * KEYS[1] a usage stream; ARGV[1] the consumer group to create on it (and the stream, if missing).
+ * A script because the client's key prefix applies to a script's keys, and ioredis leaves XGROUP's
+ * key unprefixed. Fails with BUSYGROUP when the group exists.
+ */
+export const CREATE_GROUP_SCRIPT = `
+return redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+`;
+
+/**
  * KEYS[1] account; ARGV[1] purchased and ARGV[2] refunded totals from PostgreSQL; ARGV[3] charged
  * and ARGV[4] event count, only for an account Redis does not hold yet (hydration, SET NX
  * semantics). Raising `p` and `r` to the maximum makes concurrent or repeated applications

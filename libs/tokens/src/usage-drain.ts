@@ -4,9 +4,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InjectRedis, LuaScript, Metrics, RedisClient } from '@maas/core';
 import { DeferredSales } from './ledger.port';
-import { deadLetterStreamOf, FORGET_SCRIPT, soldKey, undeliveredKey, USAGE_STREAMS } from './redis.scripts';
+import { CREATE_GROUP_SCRIPT, deadLetterStreamOf, FORGET_SCRIPT, soldKey, undeliveredKey, USAGE_STREAMS } from './redis.scripts';
 
 const forgetScript = new LuaScript<number>(FORGET_SCRIPT);
+const createGroupScript = new LuaScript<'OK'>(CREATE_GROUP_SCRIPT);
 
 const GROUP = 'ledger';
 const BATCH = 500;
@@ -271,7 +272,7 @@ export class UsageDrain implements OnApplicationBootstrap, BeforeApplicationShut
   private async createGroups(): Promise<void> {
     for (const stream of USAGE_STREAMS) {
       try {
-        await this.redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
+        await createGroupScript.run(this.redis, [stream], [GROUP]);
       } catch (error) {
         if (!(error as Error).message.includes('BUSYGROUP')) throw error;
       }

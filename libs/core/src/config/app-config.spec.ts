@@ -37,6 +37,7 @@ describe('loadConfig', () => {
         redisUrl: undefined,
         redisClusterNodes: undefined,
         redisCommandTimeoutMs: 500,
+        redisKeyPrefix: undefined,
         jwtSecret: undefined,
         jwtIssuer: 'maas',
         jwtAudience: 'maas-api',
@@ -112,6 +113,7 @@ describe('loadConfig', () => {
           DATABASE_STATEMENT_TIMEOUT_MS: '4000',
           REDIS_URL: 'rediss://cache:6380',
           REDIS_COMMAND_TIMEOUT_MS: '100',
+          REDIS_KEY_PREFIX: 'shop-eu:',
           JWT_SECRET: SECRET,
           JWT_ISSUER: 'issuer',
           JWT_AUDIENCE: 'audience',
@@ -178,6 +180,7 @@ describe('loadConfig', () => {
         redisUrl: 'rediss://cache:6380',
         redisClusterNodes: undefined,
         redisCommandTimeoutMs: 100,
+        redisKeyPrefix: 'shop-eu:',
         jwtSecret: SECRET,
         jwtIssuer: 'issuer',
         jwtAudience: 'audience',
@@ -421,6 +424,11 @@ describe('loadConfig', () => {
         expect(problemsOf({ REDIS_URL })).toEqual(['REDIS_URL must start with redis:// or rediss://']);
       },
     );
+
+    // Braces would move keys to another Redis Cluster slot; spaces and '*' break key patterns.
+    it.each(['{m1}:', 'a b', 'maas*', 'x'.repeat(65), 'é:'])('rejects REDIS_KEY_PREFIX %j', (REDIS_KEY_PREFIX) => {
+      expect(problemsOf({ REDIS_KEY_PREFIX })).toEqual(['REDIS_KEY_PREFIX must be 1 to 64 letters, digits or : . _ -']);
+    });
 
     it.each(['mysql://h/db', 'postgre://h/db', 'postgresx://h/db', 'http://h/db', 'h:5432/db', 'jdbc:postgresql://h/db'])(
       'rejects DATABASE_URL %j',

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
+import { StartupError } from '../errors/startup-error';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -42,6 +43,8 @@ export interface AppConfig {
   /** Set: a Redis Cluster through these seed nodes (host:port), instead of REDIS_URL. */
   readonly redisClusterNodes: readonly string[] | undefined;
   readonly redisCommandTimeoutMs: number;
+  /** Set: the start of every Redis key, stream and group of this deployment; unset: derived from the database. */
+  readonly redisKeyPrefix: string | undefined;
   /** Unset in development: generated once and kept in `dataDir`. */
   readonly jwtSecret: string | undefined;
   readonly jwtIssuer: string;
@@ -120,7 +123,7 @@ export interface AppConfig {
   readonly demoTokens: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
@@ -152,6 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     problems.push('REDIS_CLUSTER_NODES must be a comma-separated list of host:port');
   }
   if (redisClusterNodes && redisUrl) problems.push('Set REDIS_URL or REDIS_CLUSTER_NODES, not both');
+  const redisKeyPrefix = read.optionalString('REDIS_KEY_PREFIX');
+  if (redisKeyPrefix !== undefined && !/^[A-Za-z0-9:._-]{1,64}$/.test(redisKeyPrefix)) {
+    // Braces would change a key's Redis Cluster hash tag, and so its slot.
+    problems.push('REDIS_KEY_PREFIX must be 1 to 64 letters, digits or : . _ -');
+  }
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must start with postgres:// or postgresql://');
   }
@@ -179,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     redisUrl,
     redisClusterNodes,
     redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 500, 1, 60_000),
+    redisKeyPrefix,
     jwtSecret,
     jwtIssuer: read.string('JWT_ISSUER', 'maas'),
     jwtAudience: read.string('JWT_AUDIENCE', 'maas-api'),

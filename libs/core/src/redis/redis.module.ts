@@ -1,6 +1,9 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Cluster, Redis, RedisOptions } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { StartupError } from '../errors/startup-error';
 import { RedisClient } from './lua-script';
+import { claimNamespace, defaultKeyPrefix, deploymentIdOf } from './redis-namespace';
 
 export const REDIS = Symbol('REDIS');
 export const InjectRedis = (): ParameterDecorator => Inject(REDIS);
@@ -10,10 +13,12 @@ export interface RedisSettings {
   /** Set: a Redis Cluster, reached through these seed nodes (host:port). */
   readonly redisClusterNodes?: readonly string[];
   readonly redisCommandTimeoutMs: number;
+  /** Unset: derived from the deployment (see redis-namespace.ts). */
+  readonly redisKeyPrefix?: string;
 }
 
 /** Whether these settings name a Redis at all (standalone or cluster). */
-export function redisConfigured(settings: Omit<RedisSettings, 'redisCommandTimeoutMs'>): boolean {
+export function redisConfigured(settings: Pick<RedisSettings, 'redisUrl' | 'redisClusterNodes'>): boolean {
   return settings.redisUrl !== undefined || settings.redisClusterNodes !== undefined;
 }
 
@@ -22,8 +27,9 @@ export function redisConfigured(settings: Omit<RedisSettings, 'redisCommandTimeo
  * disconnected, then re-send them after reconnecting, which could apply a charge twice):
  * a command times out, nothing is queued while offline, one retry at most.
  */
-export function createRedis(settings: RedisSettings): RedisClient {
+export function createRedis(settings: RedisSettings, keyPrefix: string): RedisClient {
   const options: RedisOptions = {
+    keyPrefix,
     commandTimeout: settings.redisCommandTimeoutMs,
     connectTimeout: 2000,
     enableOfflineQueue: false,
@@ -46,6 +52,7 @@ export function createRedis(settings: RedisSettings): RedisClient {
     // being followed (seen in tests against a freshly made cluster).
     const { enableOfflineQueue: _, enableAutoPipelining: __, ...nodeOptions } = options;
     return new Cluster(nodes, {
+      keyPrefix,
       redisOptions: nodeOptions,
       enableAutoPipelining: false,
       lazyConnect: true,
@@ -63,9 +70,26 @@ export async function connectRedis(redis: RedisClient, settings: RedisSettings):
     return redis;
   } catch (error) {
     redis.disconnect();
-    const where = settings.redisClusterNodes ? `the Redis Cluster at ${settings.redisClusterNodes.join(', ')}` : redactUrl(settings.redisUrl ?? '');
-    throw new Error(`Cannot reach ${where}: ${(error as Error).message}`);
+    throw new StartupError(`Cannot reach ${describeRedis(settings)}: ${(error as Error).message}`);
   }
+}
+
+/** The deployment's own client: connected, its key prefix claimed. */
+async function deploymentRedis(settings: RedisSettings, db: DataSource): Promise<RedisClient> {
+  const deploymentId = await deploymentIdOf(db);
+  const keyPrefix = settings.redisKeyPrefix ?? defaultKeyPrefix(deploymentId);
+  const redis = await connectRedis(createRedis(settings, keyPrefix), settings);
+  try {
+    await claimNamespace(redis, deploymentId, keyPrefix, describeRedis(settings));
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+}
+
+function describeRedis(settings: RedisSettings): string {
+  return settings.redisClusterNodes ? `the Redis Cluster at ${settings.redisClusterNodes.join(', ')}` : redactUrl(settings.redisUrl ?? '');
 }
 
 /**
@@ -105,7 +129,7 @@ export class RedisModule {
     return {
       module: RedisModule,
       providers: [
-        { provide: REDIS, useFactory: () => connectRedis(createRedis(settings), settings) },
+        { provide: REDIS, inject: [DataSource], useFactory: (db: DataSource) => deploymentRedis(settings, db) },
         RedisLifecycle,
       ],
       exports: [REDIS],
